@@ -1,0 +1,323 @@
+//! The front door of Stripe's API: authentication, parameters, idempotency, routing,
+//! rendering and Stripe's response headers. Every `/v1/…` request passes through here, so
+//! resources only decode their own parameters, touch the store and render.
+
+use crate::app::App;
+use crate::resources;
+use crate::router::{self, Access};
+use crate::server::{Request, Response};
+use crate::store::SharedNamespace;
+use crate::stripe::auth::{self, ApiKey, KeyKind};
+use crate::stripe::error::{ApiError, ApiResult};
+use crate::stripe::expand::{self, Resolver};
+use crate::stripe::form;
+use crate::stripe::idempotency::{Begin, Saved};
+use crate::stripe::params::{Field, Kind, ParamMap};
+use hyper::header::{HeaderName, CACHE_CONTROL};
+use hyper::Method;
+use serde::Serialize;
+use std::hash::{Hash, Hasher};
+use std::panic::AssertUnwindSafe;
+
+/// A successful API answer: status and JSON body.
+#[derive(Debug)]
+pub struct Reply {
+    /// HTTP status (200 for everything Stripe returns successfully).
+    pub status: u16,
+    /// The JSON body.
+    pub body: Vec<u8>,
+}
+
+/// What a handler returns.
+pub type HandlerResult = ApiResult<Reply>;
+
+/// Everything a resource handler works with during one request.
+pub struct Ctx<'a> {
+    /// The application.
+    pub app: &'a App,
+    /// The namespace of the request's API key (and `Stripe-Account`).
+    pub ns: SharedNamespace,
+    /// The namespace's name.
+    pub namespace: String,
+    /// Mock time when the request arrived.
+    pub now: i64,
+    /// This request's id.
+    pub request_id: &'a str,
+    /// The idempotency key, if the request carried one.
+    pub idempotency_key: Option<String>,
+    params: ParamMap,
+    expand: Vec<String>,
+}
+
+const EXPAND_KIND: Kind = Kind::Array(&Kind::String);
+
+impl Ctx<'_> {
+    /// Validates the request's parameters against the endpoint's fields and hands them
+    /// over. `expand[]` is accepted everywhere and kept aside for [`Ctx::render`].
+    pub fn params(&mut self, spec: &[Field]) -> ApiResult<ParamMap> {
+        let mut params = std::mem::take(&mut self.params);
+        if params.contains("expand") {
+            let mut expand_only = ParamMap::default();
+            if let Some(value) = params.get("expand").cloned() {
+                expand_only.insert("expand".to_string(), value);
+            }
+            expand_only.validate(&[Field::new("expand", EXPAND_KIND)])?;
+            self.expand = expand_only.strings("expand");
+            expand::parse(&self.expand)?;
+        }
+        let mut rest = ParamMap::default();
+        for (k, v) in params.iter() {
+            if k != "expand" {
+                rest.insert(k.to_string(), v.clone());
+            }
+        }
+        params = rest;
+        params.validate(spec)?;
+        Ok(params)
+    }
+
+    /// Renders an object (or list) as the response, applying `expand[]`.
+    ///
+    /// The namespace lock must not be held by the caller: expansion reads the store.
+    pub fn render<T: Serialize>(&self, object: &T) -> HandlerResult {
+        let body = if self.expand.is_empty() {
+            serde_json::to_vec_pretty(object)
+        } else {
+            let mut value = serde_json::to_value(object).map_err(internal)?;
+            expand::apply(&mut value, &self.expand, self)?;
+            serde_json::to_vec_pretty(&value)
+        };
+        Ok(Reply { status: 200, body: body.map_err(internal)? })
+    }
+
+    /// A new object id.
+    pub fn new_id(&self, kind: crate::stripe::ids::IdKind) -> String {
+        self.app.ids.next(kind)
+    }
+}
+
+impl Resolver for Ctx<'_> {
+    fn resolve(&self, id: &str) -> Option<serde_json::Value> {
+        resources::lookup(&self.ns.read(), id)
+    }
+}
+
+fn internal(e: serde_json::Error) -> ApiError {
+    ApiError::internal(format!("fcmock could not render the response: {e}"))
+}
+
+/// Answers one Stripe API request. Returns the response and the masked API key (for the log).
+pub async fn handle(app: &App, request: Request, request_id: &str) -> (Response, Option<String>) {
+    let version = request
+        .header("stripe-version")
+        .map(str::to_string)
+        .unwrap_or_else(|| app.settings.default_stripe_version.clone());
+    if request.method == Method::OPTIONS {
+        return (with_stripe_headers(Response::new(200, "application/json", "{}"), request_id, &version), None);
+    }
+    let mut key_for_log = None;
+    let outcome = answer(app, &request, request_id, &mut key_for_log);
+    let response = match outcome {
+        Ok(Answer::Fresh(reply, idem)) => {
+            let response = Response::new(reply.status, "application/json", reply.body);
+            if let Some((ns, key)) = idem {
+                let saved = Saved { status: reply_status(&response), body: response.body.clone(), request_id: request_id.to_string() };
+                app.idempotency.finish(&ns, &key, Some(saved));
+                response.with_header(HeaderName::from_static("idempotency-key"), &key)
+            } else {
+                response
+            }
+        }
+        Ok(Answer::Replay(saved, key)) => Response::new(saved.status, "application/json", saved.body)
+            .with_header(HeaderName::from_static("idempotency-key"), &key)
+            .with_header(HeaderName::from_static("idempotent-replayed"), "true")
+            .with_header(HeaderName::from_static("original-request"), &saved.request_id),
+        Err((error, idem)) => {
+            let response = error_response(app, &error, request_id, None);
+            if let Some((ns, key)) = idem {
+                // Stripe saves a result once the endpoint has started executing, and not for
+                // requests refused by validation. fcmock's 5xx come from inside handlers or
+                // from scripted faults inside the pipeline; only the former are saved.
+                let saved = (error.status >= 500 || error.status == 402).then(|| Saved {
+                    status: error.status,
+                    body: response.body.clone(),
+                    request_id: request_id.to_string(),
+                });
+                app.idempotency.finish(&ns, &key, saved);
+                response.with_header(HeaderName::from_static("idempotency-key"), &key)
+            } else {
+                response
+            }
+        }
+    };
+    (with_stripe_headers(response, request_id, &version), key_for_log)
+}
+
+fn reply_status(response: &Response) -> u16 {
+    response.status.as_u16()
+}
+
+/// The idempotency slot (namespace, key) a request occupies.
+type IdemSlot = Option<(String, String)>;
+
+enum Answer {
+    Fresh(Reply, IdemSlot),
+    Replay(Saved, String),
+}
+
+fn answer(app: &App, request: &Request, request_id: &str, key_for_log: &mut Option<String>) -> Result<Answer, (ApiError, IdemSlot)> {
+    let segments: Vec<&str> = request.path.split('/').skip(1).collect();
+    let route = match router::resolve(&request.method, &segments) {
+        Some(route) => route,
+        None => {
+            let status = if router::path_exists(&segments) { 405 } else { 404 };
+            return Err((ApiError::unrecognized_url(request.method.as_str(), &request.path, status), None));
+        }
+    };
+    let key = auth::authenticate(request.header("authorization"), app.settings.only_api_key.as_deref())
+        .map_err(|e| (e, None))?;
+    *key_for_log = Some(key.masked());
+    check_access(&key, route.access).map_err(|e| (e, None))?;
+    let namespace = namespace_for(app, &key, request.header("stripe-account")).map_err(|e| (e, None))?;
+    let params = decode_params(request).map_err(|e| (e, None))?;
+
+    let idempotency_key = (request.method == Method::POST)
+        .then(|| request.header("idempotency-key").map(str::to_string))
+        .flatten()
+        .filter(|k| !k.is_empty());
+    let mut slot = None;
+    if let Some(idem_key) = &idempotency_key {
+        let fingerprint = fingerprint(&request.method, &request.path, &params);
+        match app.idempotency.begin(&namespace, idem_key, fingerprint, app.clock.now()) {
+            Ok(Begin::Replay(saved)) => return Ok(Answer::Replay(saved, idem_key.clone())),
+            Ok(Begin::Proceed) => slot = Some((namespace.clone(), idem_key.clone())),
+            Err(e) => return Err((e, None)),
+        }
+    }
+
+    let mut ctx = Ctx {
+        app,
+        ns: app.store.namespace(&namespace),
+        namespace,
+        now: app.clock.now(),
+        request_id,
+        idempotency_key,
+        params,
+        expand: Vec::new(),
+    };
+    let handler = route.handler;
+    let result = std::panic::catch_unwind(AssertUnwindSafe(move || handler(&mut ctx)));
+    match result {
+        Ok(Ok(reply)) => Ok(Answer::Fresh(reply, slot)),
+        Ok(Err(error)) => Err((error, slot)),
+        Err(panic) => {
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            tracing::error!(request_id, path = %request.path, panic = %what, "handler panicked");
+            Err((ApiError::internal("An unknown error occurred"), slot))
+        }
+    }
+}
+
+fn check_access(key: &ApiKey, access: Access) -> ApiResult<()> {
+    match (access, key.kind) {
+        (Access::Secret, _) => auth::require_secret(key),
+        (Access::Client, KeyKind::Publishable) => Ok(()),
+        (Access::Client, _) => Err(ApiError::unauthorized(
+            "This API call is made by Stripe's client libraries with a publishable key \
+             (pk_test_…) and the session's client secret; secret keys are not accepted here.",
+        )),
+    }
+}
+
+/// The namespace a request works in: its key's, or with `Stripe-Account` the connected
+/// account's own namespace under that key (which must name an account the key created).
+fn namespace_for(app: &App, key: &ApiKey, stripe_account: Option<&str>) -> ApiResult<String> {
+    let Some(account) = stripe_account.map(str::trim).filter(|a| !a.is_empty()) else {
+        return Ok(key.key.clone());
+    };
+    let known = app
+        .store
+        .existing(&key.key)
+        .is_some_and(|ns| ns.read().accounts.get(account).is_some());
+    if !known {
+        return Err(ApiError::invalid_request(format!(
+            "The provided key '{}' does not have access to account '{account}' (or that account \
+             does not exist). Application access may have been revoked.",
+            key.masked()
+        ))
+        .with_status(403));
+    }
+    Ok(format!("{}#{account}", key.key))
+}
+
+fn decode_params(request: &Request) -> ApiResult<ParamMap> {
+    if request.method == Method::POST && !request.body.is_empty() {
+        let content_type = request.header("content-type").unwrap_or("application/x-www-form-urlencoded");
+        let is_form = content_type.to_ascii_lowercase().starts_with("application/x-www-form-urlencoded");
+        let looks_like_json = request.body.first().is_some_and(|b| *b == b'{' || *b == b'[');
+        if !is_form || looks_like_json {
+            return Err(ApiError::invalid_request(format!(
+                "Invalid request: unsupported Content-Type {content_type}. Stripe's API (and so \
+                 fcmock) takes application/x-www-form-urlencoded bodies with bracket nesting, \
+                 e.g. name=Jenny&address[city]=Paris&expand[]=accounts — not JSON. The official \
+                 Stripe libraries encode requests this way."
+            )));
+        }
+        let mut params = form::decode(&request.body)?;
+        // Stripe also reads the query string of a POST; body values win.
+        for (k, v) in form::decode(request.query.as_bytes())?.iter() {
+            if !params.contains(k) {
+                params.insert(k.to_string(), v.clone());
+            }
+        }
+        return Ok(params);
+    }
+    form::decode(request.query.as_bytes())
+}
+
+fn fingerprint(method: &Method, path: &str, params: &ParamMap) -> u64 {
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    method.as_str().hash(&mut hasher);
+    path.hash(&mut hasher);
+    params.to_json().to_string().hash(&mut hasher);
+    hasher.finish()
+}
+
+/// Renders a Stripe error response (with Stripe's headers added by the caller).
+pub fn error_response(app: &App, error: &ApiError, request_id: &str, version: Option<&str>) -> Response {
+    if error.status >= 500 {
+        tracing::warn!(request_id, status = error.status, message = %error.message, "server error");
+    }
+    let mut response = Response::new(error.status, "application/json", error.to_body(request_id, app.clock.now()));
+    if let Some(retry) = error.should_retry {
+        response = response.with_header(HeaderName::from_static("stripe-should-retry"), if retry { "true" } else { "false" });
+    }
+    if let Some(version) = version {
+        response = with_stripe_headers(response, request_id, version);
+    }
+    response
+}
+
+/// Adds the headers Stripe sends on every API response.
+pub fn with_stripe_headers(response: Response, request_id: &str, version: &str) -> Response {
+    response
+        .with_header(HeaderName::from_static("request-id"), request_id)
+        .with_header(HeaderName::from_static("stripe-version"), version)
+        .with_header(CACHE_CONTROL, "no-cache, no-store")
+        .with_header(HeaderName::from_static("access-control-allow-origin"), "*")
+        .with_header(HeaderName::from_static("access-control-allow-credentials"), "true")
+        .with_header(HeaderName::from_static("access-control-allow-methods"), "GET, HEAD, PUT, PATCH, POST, DELETE")
+        .with_header(
+            HeaderName::from_static("access-control-allow-headers"),
+            "Authorization, Content-Type, Idempotency-Key, Stripe-Account, Stripe-Version",
+        )
+        .with_header(
+            HeaderName::from_static("access-control-expose-headers"),
+            "Request-Id, Stripe-Manage-Version, Stripe-Should-Retry, X-Stripe-External-Auth-Required, X-Stripe-Privileged-Session-Required",
+        )
+        .with_header(HeaderName::from_static("access-control-max-age"), "300")
+}

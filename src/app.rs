@@ -1,0 +1,137 @@
+//! The shared application handle: store, clock, ids, idempotency cache and settings, and
+//! the top-level split between Stripe's API, fcmock's control API and static answers.
+
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::server::{Request, Response, Service};
+use crate::store::Store;
+use crate::stripe::ids::{IdGenerator, IdKind};
+use crate::stripe::idempotency::IdempotencyCache;
+use crate::{api, control};
+use std::sync::Arc;
+use std::time::Instant;
+
+/// How many idempotency keys are remembered across all namespaces.
+const IDEMPOTENCY_CAPACITY: usize = 100_000;
+
+/// Settings fixed at start-up.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// `--api-key`: accept only this key.
+    pub only_api_key: Option<String>,
+    /// Base URL for links fcmock hands out (hosted auth pages).
+    pub public_url: String,
+    /// `Stripe-Version` sent when the request names none.
+    pub default_stripe_version: String,
+}
+
+/// The application: everything a request handler may need. Cloning is cheap.
+#[derive(Clone)]
+pub struct App {
+    inner: Arc<Inner>,
+}
+
+/// The parts of the application.
+pub struct Inner {
+    /// All objects, per API key.
+    pub store: Store,
+    /// Mock time.
+    pub clock: Clock,
+    /// Id source.
+    pub ids: IdGenerator,
+    /// Saved responses for `Idempotency-Key`.
+    pub idempotency: IdempotencyCache,
+    /// Start-up settings.
+    pub settings: Settings,
+}
+
+impl std::ops::Deref for App {
+    type Target = Inner;
+    fn deref(&self) -> &Inner {
+        &self.inner
+    }
+}
+
+/// The API version fcmock speaks when a request names none: the version of the Financial
+/// Connections part of the OpenAPI subset it is validated against.
+pub const DEFAULT_STRIPE_VERSION: &str = "2026-07-29.dahlia";
+
+impl App {
+    /// An application configured by `config`, whose links point at `public_url`.
+    pub fn new(config: &Config, public_url: String) -> Self {
+        App {
+            inner: Arc::new(Inner {
+                store: Store::default(),
+                clock: Clock::new(config.freeze_clock),
+                ids: IdGenerator::new(config.seed),
+                idempotency: IdempotencyCache::new(IDEMPOTENCY_CAPACITY),
+                settings: Settings {
+                    only_api_key: config.api_key.clone(),
+                    public_url,
+                    default_stripe_version: DEFAULT_STRIPE_VERSION.to_string(),
+                },
+            }),
+        }
+    }
+
+    /// A new request id.
+    pub fn new_request_id(&self) -> String {
+        self.ids.next(IdKind::Request)
+    }
+}
+
+impl Service for App {
+    async fn call(&self, request: Request) -> Response {
+        let started = Instant::now();
+        let request_id = self.new_request_id();
+        let method = request.method.clone();
+        let path = request.path.clone();
+        let (response, key) = if path.starts_with("/_fcmock/") {
+            (control::handle(self, &request).await, None)
+        } else {
+            api::handle(self, request, &request_id).await
+        };
+        log_request(&method, &path, &response, started, &request_id, key.as_deref());
+        response
+    }
+
+    fn body_error(&self, request: Request, too_large: bool) -> Response {
+        let request_id = self.new_request_id();
+        let error = if too_large {
+            crate::stripe::error::ApiError::invalid_request(
+                "The request body is too large. fcmock accepts bodies up to the size set by \
+                 --max-body-bytes.",
+            )
+            .with_status(413)
+        } else {
+            crate::stripe::error::ApiError::invalid_request(
+                "The request body could not be read: it ended before its declared length.",
+            )
+        };
+        let response = api::error_response(self, &error, &request_id, Some(&self.settings.default_stripe_version));
+        log_request(&request.method, &request.path, &response, Instant::now(), &request_id, None);
+        response
+    }
+}
+
+/// One log line per request: method, path, status, duration, request id and the masked key.
+fn log_request(
+    method: &hyper::Method,
+    path: &str,
+    response: &Response,
+    started: Instant,
+    request_id: &str,
+    key: Option<&str>,
+) {
+    let micros = started.elapsed().as_micros() as u64;
+    tracing::info!(
+        target: "fcmock::request",
+        method = %method,
+        path,
+        status = response.status.as_u16(),
+        duration_us = micros,
+        request_id,
+        api_key = key.unwrap_or("-"),
+        "request"
+    );
+}

@@ -1,0 +1,93 @@
+//! Command-line flags, each with an `FCMOCK_*` environment twin.
+//!
+//! Defaults serve Stripe's mock port on loopback only (`127.0.0.1:12111`, the port of
+//! Stripe's own stripe-mock, so existing client configs work unchanged); binding other
+//! interfaces takes an explicit `--host` (the Docker image passes `0.0.0.0`).
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// fcmock: a local, stateful emulator of Stripe's Financial Connections API, for tests.
+#[derive(Debug, Clone, Parser)]
+#[command(name = "fcmock", version, about)]
+pub struct Config {
+    /// Interface to bind. Loopback by default; `0.0.0.0` exposes fcmock to the network.
+    #[arg(long, env = "FCMOCK_HOST", default_value = "127.0.0.1")]
+    pub host: String,
+
+    /// Port to listen on (0 picks a free one). `PORT` is honoured too, for platforms that set it.
+    #[arg(long, env = "FCMOCK_PORT")]
+    pub port: Option<u16>,
+
+    /// Seed for ids and generated data, making a run reproducible.
+    #[arg(long, env = "FCMOCK_SEED")]
+    pub seed: Option<u64>,
+
+    /// Base URL that hosted auth links use (e.g. `http://10.0.2.2:12111` for the Android
+    /// emulator). Defaults to the address fcmock listens on.
+    #[arg(long, env = "FCMOCK_PUBLIC_URL")]
+    pub public_url: Option<String>,
+
+    /// Log format.
+    #[arg(long, env = "FCMOCK_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+
+    /// Accept only this API key (any `sk_test_…` / `rk_test_…` key otherwise).
+    #[arg(long, env = "FCMOCK_API_KEY")]
+    pub api_key: Option<String>,
+
+    /// Start with the mock clock frozen at this Unix timestamp (tests use it for stable
+    /// `created` values).
+    #[arg(long, env = "FCMOCK_FREEZE_CLOCK")]
+    pub freeze_clock: Option<i64>,
+
+    /// Largest accepted request body, in bytes.
+    #[arg(long, env = "FCMOCK_MAX_BODY_BYTES", default_value_t = 1024 * 1024)]
+    pub max_body_bytes: usize,
+
+    /// Seconds a client may take to send its request headers.
+    #[arg(long, env = "FCMOCK_HEADER_TIMEOUT_SECS", default_value_t = 10)]
+    pub header_timeout_secs: u64,
+
+    /// Seconds in-flight requests get to finish on shutdown.
+    #[arg(long, env = "FCMOCK_SHUTDOWN_GRACE_SECS", default_value_t = 5)]
+    pub shutdown_grace_secs: u64,
+
+    /// What to run (default: serve).
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Subcommands.
+#[derive(Debug, Clone, Subcommand)]
+pub enum Command {
+    /// Ask a running fcmock whether it is healthy (exit 0) or not (exit 1). For container
+    /// health checks, which have no curl.
+    Healthcheck {
+        /// URL of the health endpoint.
+        #[arg(long, default_value = "http://127.0.0.1:12111/_fcmock/health")]
+        url: String,
+    },
+}
+
+/// How request log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+impl Config {
+    /// The port to bind: `--port`, else `PORT`, else 12111.
+    pub fn effective_port(&self) -> u16 {
+        self.port
+            .or_else(|| std::env::var("PORT").ok().and_then(|p| p.parse().ok()))
+            .unwrap_or(12111)
+    }
+
+    /// Defaults for tests and embedding: loopback, port 0, fixed seed, no key restriction.
+    pub fn for_tests() -> Self {
+        Config::parse_from(["fcmock", "--port", "0", "--seed", "42"])
+    }
+}

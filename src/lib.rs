@@ -1,0 +1,91 @@
+//! fcmock: a local, stateful emulator of Stripe's Financial Connections API, for tests.
+//!
+//! The map of the crate — each module's job, and what it must not know:
+//!
+//! - [`config`]: command-line flags with `FCMOCK_*` twins. Knows nothing else.
+//! - [`server`]: hyper glue — accept loop, body limit, timeouts, graceful shutdown. Knows
+//!   nothing of Stripe; hands owned requests to a [`server::Service`].
+//! - [`app`]: the shared handle (store, clock, ids, idempotency cache) and the split between
+//!   Stripe's API and the control API.
+//! - [`api`]: the front door of Stripe's API: auth, parameters, idempotency, panics → 500,
+//!   Stripe's headers. The only place requests become handler calls.
+//! - [`router`]: one table of `(method, path)` → handler.
+//! - [`stripe`]: Stripe's wire format, nothing resource-specific: bracket forms, parameter
+//!   specs, errors, lists, `expand[]`, idempotency, ids, API keys.
+//! - [`resources`]: one module per Stripe resource; short handlers over the store.
+//! - [`model`]: Stripe's objects as plain data. No HTTP, no parameters.
+//! - [`store`]: in-memory state per API key; ordered tables with O(page) listing. No HTTP.
+//! - [`clock`]: mock time; the only source of "now".
+//! - [`control`]: fcmock's own `/_fcmock/…` API for QA and tests.
+
+#![warn(clippy::unwrap_used)]
+
+pub mod api;
+pub mod app;
+pub mod clock;
+pub mod config;
+pub mod control;
+pub mod model;
+pub mod resources;
+pub mod router;
+pub mod server;
+pub mod store;
+pub mod stripe;
+
+use std::future::Future;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+
+pub use app::App;
+pub use config::Config;
+
+/// Serves fcmock on an already-bound listener until `shutdown` resolves.
+///
+/// The caller binds, so tests can listen on port 0 and read the address back.
+pub async fn serve(listener: TcpListener, config: &Config, shutdown: impl Future<Output = ()>) -> App {
+    let public_url = match &config.public_url {
+        Some(url) => url.trim_end_matches('/').to_string(),
+        None => match listener.local_addr() {
+            Ok(addr) => format!("http://{addr}"),
+            Err(_) => format!("http://{}:{}", config.host, config.effective_port()),
+        },
+    };
+    let app = App::new(config, public_url);
+    let limits = server::Limits {
+        max_body_bytes: config.max_body_bytes,
+        header_timeout: std::time::Duration::from_secs(config.header_timeout_secs),
+        shutdown_grace: std::time::Duration::from_secs(config.shutdown_grace_secs),
+    };
+    server::serve(listener, Arc::new(app.clone()), limits, shutdown).await;
+    app
+}
+
+/// `fcmock healthcheck`: asks a running fcmock for `/_fcmock/health` over plain HTTP, so a
+/// container health check needs no curl. Exit 0 when it answers `{"status":"ok"}`.
+pub async fn healthcheck(url: &str) -> std::process::ExitCode {
+    use http_body_util::{BodyExt, Empty};
+    use hyper_util::client::legacy::Client;
+    use hyper_util::rt::TokioExecutor;
+    let client: Client<_, Empty<bytes::Bytes>> =
+        Client::builder(TokioExecutor::new()).build_http();
+    let Ok(uri) = url.parse::<hyper::Uri>() else {
+        eprintln!("fcmock healthcheck: invalid URL {url}");
+        return std::process::ExitCode::FAILURE;
+    };
+    let request = client.get(uri);
+    let result = tokio::time::timeout(std::time::Duration::from_secs(3), async {
+        let response = request.await.ok()?;
+        let ok = response.status().is_success();
+        let body = response.into_body().collect().await.ok()?.to_bytes();
+        let healthy = ok && String::from_utf8_lossy(&body).contains("\"ok\"");
+        Some(healthy)
+    })
+    .await;
+    match result {
+        Ok(Some(true)) => std::process::ExitCode::SUCCESS,
+        _ => {
+            eprintln!("fcmock healthcheck: {url} is not healthy");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,66 @@
+//! The `fcmock` binary: parse flags, start logging, bind, serve until SIGINT or SIGTERM.
+
+use clap::Parser;
+use fcmock::config::{Command, Config, LogFormat};
+use std::process::ExitCode;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let config = Config::parse();
+    if let Some(Command::Healthcheck { url }) = &config.command {
+        return fcmock::healthcheck(url).await;
+    }
+    init_logging(config.log_format);
+    let addr = format!("{}:{}", config.host, config.effective_port());
+    let listener = match tokio::net::TcpListener::bind(&addr).await {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("fcmock: cannot listen on {addr}: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match listener.local_addr() {
+        Ok(bound) => tracing::info!(target: "fcmock", "listening on http://{bound}"),
+        Err(e) => tracing::warn!(target: "fcmock", error = %e, "listening (address unknown)"),
+    }
+    fcmock::serve(listener, &config, shutdown_signal()).await;
+    tracing::info!(target: "fcmock", "stopped");
+    ExitCode::SUCCESS
+}
+
+fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("FCMOCK_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    use std::io::IsTerminal;
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Json => builder.json().flatten_event(true).init(),
+        LogFormat::Text => builder.compact().init(),
+    }
+}
+
+/// Resolves on SIGINT (Ctrl-C) or SIGTERM (what Docker and CI runners send).
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = terminate => {}
+    }
+    tracing::info!(target: "fcmock", "shutting down");
+}

@@ -1,0 +1,109 @@
+//! The Customer: the account holder of most Financial Connections sessions.
+
+use super::{object_tag, Address, Metadata};
+use crate::store::table::HasId;
+use serde::{Deserialize, Serialize};
+
+object_tag!(
+    /// `"customer"`
+    CustomerTag = "customer"
+);
+
+/// A customer, as `GET /v1/customers/{id}` renders it (the 2023-08-16 shape of Stripe's
+/// OpenAPI spec; fields that recent API versions include only when expanded, such as
+/// `sources` and `subscriptions`, are left out as Stripe leaves them out).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Customer {
+    /// `cus_…`
+    pub id: String,
+    /// Always `"customer"`.
+    pub object: CustomerTag,
+    /// Billing address.
+    pub address: Option<Address>,
+    /// Balance in cents applied to the next invoice.
+    pub balance: i64,
+    /// Creation time.
+    pub created: i64,
+    /// Default currency.
+    pub currency: Option<String>,
+    /// Default payment source id.
+    pub default_source: Option<String>,
+    /// Whether the customer has an unpaid invoice.
+    pub delinquent: bool,
+    /// Free-form description.
+    pub description: Option<String>,
+    /// Active discount (never set by fcmock).
+    pub discount: Option<serde_json::Value>,
+    /// Email address.
+    pub email: Option<String>,
+    /// Prefix for invoice numbers.
+    pub invoice_prefix: String,
+    /// Invoice settings.
+    pub invoice_settings: InvoiceSettings,
+    /// Always `false`: fcmock is test mode only.
+    pub livemode: bool,
+    /// Key-value pairs.
+    pub metadata: Metadata,
+    /// Full name or business name.
+    pub name: Option<String>,
+    /// Next invoice sequence number.
+    pub next_invoice_sequence: i64,
+    /// Phone number.
+    pub phone: Option<String>,
+    /// Preferred locales.
+    pub preferred_locales: Vec<String>,
+    /// Shipping details.
+    pub shipping: Option<Shipping>,
+    /// `none`, `exempt` or `reverse`.
+    pub tax_exempt: String,
+    /// Test clock id (never set by fcmock).
+    pub test_clock: Option<String>,
+}
+
+/// `invoice_settings` of a customer.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct InvoiceSettings {
+    /// Custom invoice fields.
+    pub custom_fields: Option<serde_json::Value>,
+    /// Default payment method id for invoices.
+    pub default_payment_method: Option<String>,
+    /// Invoice footer.
+    pub footer: Option<String>,
+    /// Rendering options.
+    pub rendering_options: Option<serde_json::Value>,
+}
+
+/// `shipping` of a customer.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Shipping {
+    /// Shipping address.
+    pub address: Address,
+    /// Recipient name.
+    pub name: String,
+    /// Recipient phone.
+    pub phone: Option<String>,
+}
+
+/// What `DELETE /v1/customers/{id}` returns, and what retrieving a deleted customer returns
+/// (Stripe's `deleted_customer`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DeletedCustomer {
+    /// The deleted customer's id.
+    pub id: String,
+    /// Always `"customer"`.
+    pub object: CustomerTag,
+    /// Always `true`.
+    pub deleted: bool,
+}
+
+impl HasId for Customer {
+    fn id(&self) -> &str {
+        &self.id
+    }
+}
+
+impl HasId for DeletedCustomer {
+    fn id(&self) -> &str {
+        &self.id
+    }
+}

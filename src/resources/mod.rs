@@ -1,0 +1,21 @@
+//! One module per Stripe resource. Each declares its parameters, and has short handlers:
+//! validate parameters, read or change the store, render.
+
+pub mod accounts;
+pub mod customers;
+
+use crate::store::Namespace;
+use serde_json::Value;
+
+/// Renders the object with this id, found by its prefix, for `expand[]`.
+pub fn lookup(ns: &Namespace, id: &str) -> Option<Value> {
+    let prefix = id.split('_').next().unwrap_or_default();
+    match prefix {
+        "cus" => match ns.customers.get(id) {
+            Some(c) => serde_json::to_value(c).ok(),
+            None => ns.deleted_customers.get(id).and_then(|c| serde_json::to_value(c).ok()),
+        },
+        "acct" => ns.accounts.get(id).map(|a| a.to_wire()),
+        _ => None,
+    }
+}

@@ -1,0 +1,63 @@
+//! One readable table of Stripe's routes: `(method, path)` → handler.
+//!
+//! Unknown paths become Stripe's "Unrecognized request URL" 404; a known path with the wrong
+//! method gets the same message with 405.
+
+use crate::api::{Ctx, HandlerResult};
+use crate::resources::{accounts, customers};
+use hyper::Method;
+
+/// Which keys may call a route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Secret and restricted keys (`sk_test_…`, `rk_test_…`).
+    Secret,
+    /// Publishable keys (`pk_test_…`) with a client secret: the SDKs' client-side calls.
+    Client,
+}
+
+/// A resolved handler, with the path ids it needs already bound.
+pub type Handler<'a> = Box<dyn FnOnce(&mut Ctx<'_>) -> HandlerResult + 'a>;
+
+/// A route: its handler and who may call it.
+pub struct Route<'a> {
+    /// The handler.
+    pub handler: Handler<'a>,
+    /// Who may call it.
+    pub access: Access,
+}
+
+/// The signature of handlers that take an id from the path.
+type ByIdHandler = fn(&mut Ctx<'_>, &str) -> HandlerResult;
+
+fn secret<'a>(handler: Handler<'a>) -> Option<Route<'a>> {
+    Some(Route { handler, access: Access::Secret })
+}
+
+fn secret_by_id<'a>(id: &'a str, handler: ByIdHandler) -> Option<Route<'a>> {
+    secret(Box::new(move |ctx| handler(ctx, id)))
+}
+
+/// Finds the handler for a method and path (split on `/`, without the leading empty part).
+pub fn resolve<'a>(method: &Method, path: &[&'a str]) -> Option<Route<'a>> {
+    // An empty segment is a trailing slash or a missing id: Stripe answers those as unknown URLs.
+    if path.iter().any(|s| s.is_empty()) {
+        return None;
+    }
+    match (method.as_str(), path) {
+        ("POST", ["v1", "customers"]) => secret(Box::new(customers::create)),
+        ("GET", ["v1", "customers"]) => secret(Box::new(customers::list)),
+        ("GET", ["v1", "customers", id]) => secret_by_id(id, customers::retrieve),
+        ("POST", ["v1", "customers", id]) => secret_by_id(id, customers::update),
+        ("DELETE", ["v1", "customers", id]) => secret_by_id(id, customers::delete),
+
+        ("POST", ["v1", "accounts"]) => secret(Box::new(accounts::create)),
+        ("GET", ["v1", "accounts", id]) => secret_by_id(id, accounts::retrieve),
+        _ => None,
+    }
+}
+
+/// Whether any method is routed at this path (to tell a 405 from a 404).
+pub fn path_exists(path: &[&str]) -> bool {
+    [Method::GET, Method::POST, Method::DELETE].iter().any(|m| resolve(m, path).is_some())
+}

@@ -1,0 +1,121 @@
+//! `expand[]`: replacing id strings in a response with the objects they name.
+//!
+//! Expansion works on the rendered JSON, so every resource gets it without writing any code:
+//! a path such as `account_holder.customer` or (on a list) `data.ownership` is walked through
+//! the response, and the id string at its end is swapped for the object, looked up by its
+//! prefix through a [`Resolver`]. Stripe allows at most four levels per path.
+
+use super::error::ApiError;
+use serde_json::Value;
+
+/// Stripe's maximum expansion depth.
+pub const MAX_DEPTH: usize = 4;
+
+/// Looks up an object by id for expansion.
+pub trait Resolver {
+    /// The object with this id, rendered, or `None` when it does not exist.
+    fn resolve(&self, id: &str) -> Option<Value>;
+}
+
+/// Parses and bounds the `expand[]` paths of a request.
+pub fn parse(paths: &[String]) -> Result<Vec<Vec<&str>>, ApiError> {
+    let mut parsed: Vec<Vec<&str>> = Vec::with_capacity(paths.len());
+    for path in paths {
+        let segs: Vec<&str> = path.split('.').collect();
+        if segs.iter().any(|s| s.is_empty()) {
+            return Err(cannot_expand(path));
+        }
+        if segs.len() > MAX_DEPTH {
+            return Err(ApiError::invalid_request(format!(
+                "You cannot expand more than {MAX_DEPTH} levels of a property. Property: {path}"
+            ))
+            .with_code("property_expansion_max_depth")
+            .with_param("expand"));
+        }
+        parsed.push(segs);
+    }
+    // Shorter paths first, so `a` is expanded before `a.b` walks into it.
+    parsed.sort_by_key(Vec::len);
+    Ok(parsed)
+}
+
+fn cannot_expand(path: &str) -> ApiError {
+    ApiError::invalid_request(format!("This property cannot be expanded ({path}).")).with_param("expand")
+}
+
+/// Expands every path in `value`.
+pub fn apply(value: &mut Value, paths: &[String], resolver: &dyn Resolver) -> Result<(), ApiError> {
+    for segs in parse(paths)? {
+        let full = segs.join(".");
+        walk(value, &segs, &full, resolver)?;
+    }
+    Ok(())
+}
+
+fn walk(value: &mut Value, segs: &[&str], full: &str, resolver: &dyn Resolver) -> Result<(), ApiError> {
+    let Some((field, rest)) = segs.split_first() else {
+        return Ok(());
+    };
+    let Value::Object(object) = value else {
+        return Err(cannot_expand(full));
+    };
+    // Lists are walked through `data`, one element at a time (`data.ownership`).
+    let is_list = object.get("object").and_then(Value::as_str) == Some("list");
+    if is_list && *field == "data" {
+        if let Some(Value::Array(items)) = object.get_mut("data") {
+            for item in items {
+                walk(item, rest, full, resolver)?;
+            }
+        }
+        return Ok(());
+    }
+    let Some(slot) = object.get_mut(*field) else {
+        return Err(cannot_expand(full));
+    };
+    match slot {
+        Value::Null => Ok(()),
+        Value::String(id) => {
+            let expanded = resolver.resolve(id).ok_or_else(|| cannot_expand(full))?;
+            *slot = expanded;
+            walk(slot, rest, full, resolver)
+        }
+        Value::Object(_) => walk(slot, rest, full, resolver),
+        _ => Err(cannot_expand(full)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    struct Fake;
+    impl Resolver for Fake {
+        fn resolve(&self, id: &str) -> Option<Value> {
+            (id == "cus_1").then(|| json!({"id": "cus_1", "object": "customer", "default_source": null}))
+        }
+    }
+
+    #[test]
+    fn nested_paths_replace_ids_with_objects() {
+        let mut v = json!({"account_holder": {"type": "customer", "customer": "cus_1"}});
+        apply(&mut v, &["account_holder.customer".into()], &Fake).expect("expands");
+        assert_eq!(v["account_holder"]["customer"]["object"], "customer");
+    }
+
+    #[test]
+    fn list_paths_expand_each_item() {
+        let mut v = json!({"object": "list", "data": [{"c": "cus_1"}, {"c": null}]});
+        apply(&mut v, &["data.c".into()], &Fake).expect("expands");
+        assert_eq!(v["data"][0]["c"]["id"], "cus_1");
+        assert!(v["data"][1]["c"].is_null());
+    }
+
+    #[test]
+    fn unknown_deep_and_non_id_paths_are_refused() {
+        let mut v = json!({"name": "x", "c": "cus_1"});
+        for bad in ["nope", "name", "a.b.c.d.e", "c..x", ""] {
+            assert!(apply(&mut v, &[bad.into()], &Fake).is_err(), "{bad}");
+        }
+    }
+}

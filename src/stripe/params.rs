@@ -1,0 +1,402 @@
+//! Decoded request parameters and their per-endpoint validation.
+//!
+//! Every endpoint declares its parameters as a static [`Field`] list. [`ParamMap::validate`]
+//! checks the decoded tree against it once, at the edge, producing Stripe's errors
+//! (`parameter_unknown`, `parameter_missing`, `parameter_invalid_*`) with Stripe's `param`
+//! names in bracket notation. After that, handlers read values with the typed getters and can
+//! rely on the types the spec promised.
+
+use super::error::ApiError;
+use super::form::render_name;
+
+/// One decoded parameter value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Param {
+    /// A scalar: Stripe's form encoding carries every scalar as a string.
+    Str(String),
+    /// `a[]=x` entries, or indexed entries normalised by validation.
+    List(Vec<Param>),
+    /// `a[b]=x` entries, in the order they were first sent.
+    Map(ParamMap),
+}
+
+/// A map of parameter names to values that keeps the order the client sent.
+///
+/// A vector, not a hash map: requests carry few keys (bounded by the decoder), and keeping
+/// the client's order makes `metadata` come back in the order it was written.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ParamMap(Vec<(String, Param)>);
+
+/// The type a parameter must have.
+#[derive(Debug, Clone, Copy)]
+pub enum Kind {
+    /// Any string. An empty string is refused unless the field is `emptiable`.
+    String,
+    /// A decimal integer.
+    Integer,
+    /// `true` or `false`.
+    Boolean,
+    /// One of the listed strings.
+    Enum(&'static [&'static str]),
+    /// A hash with the listed fields.
+    Object(&'static [Field]),
+    /// An array (`a[]=x` or `a[0]=x`) of the inner kind.
+    Array(&'static Kind),
+    /// Stripe's `metadata`: a hash of strings, where an empty value deletes a key.
+    Metadata,
+    /// An integer, or a range hash `{gt, gte, lt, lte}` (Stripe's `range_query_specs`).
+    Range,
+    /// Anything: used where fcmock accepts but ignores a Stripe parameter's structure.
+    Any,
+}
+
+/// One declared parameter of an endpoint.
+#[derive(Debug, Clone, Copy)]
+pub struct Field {
+    /// The parameter's name, exactly as Stripe spells it.
+    pub name: &'static str,
+    /// Its type.
+    pub kind: Kind,
+    /// Whether the request must carry it.
+    pub required: bool,
+    /// Whether an empty string is accepted (Stripe's "unset this value").
+    pub emptiable: bool,
+}
+
+impl Field {
+    /// An optional, non-emptiable parameter.
+    pub const fn new(name: &'static str, kind: Kind) -> Self {
+        Field { name, kind, required: false, emptiable: false }
+    }
+    /// Marks the parameter as required.
+    pub const fn required(mut self) -> Self {
+        self.required = true;
+        self
+    }
+    /// Marks the parameter as accepting `""` to unset it.
+    pub const fn emptiable(mut self) -> Self {
+        self.emptiable = true;
+        self
+    }
+}
+
+/// `expand[]`, accepted by every endpoint.
+pub const EXPAND: Field = Field::new("expand", Kind::Array(&Kind::String));
+/// `limit` of list endpoints.
+pub const LIMIT: Field = Field::new("limit", Kind::Integer);
+/// `starting_after` cursor of list endpoints.
+pub const STARTING_AFTER: Field = Field::new("starting_after", Kind::String);
+/// `ending_before` cursor of list endpoints.
+pub const ENDING_BEFORE: Field = Field::new("ending_before", Kind::String);
+/// `metadata` on create and update.
+pub const METADATA: Field = Field::new("metadata", Kind::Metadata).emptiable();
+
+impl Param {
+    /// The value as a string, if it is a scalar.
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Param::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The value as a map, if it is a hash.
+    pub fn as_map(&self) -> Option<&ParamMap> {
+        match self {
+            Param::Map(m) => Some(m),
+            _ => None,
+        }
+    }
+
+    /// The value as JSON (for the request log and idempotency fingerprints).
+    pub fn to_json(&self) -> serde_json::Value {
+        match self {
+            Param::Str(s) => serde_json::Value::String(s.clone()),
+            Param::List(items) => items.iter().map(Param::to_json).collect(),
+            Param::Map(m) => m.to_json(),
+        }
+    }
+}
+
+impl ParamMap {
+    /// Whether a key is present.
+    pub fn contains(&self, key: &str) -> bool {
+        self.0.iter().any(|(k, _)| k == key)
+    }
+
+    /// The value of a key.
+    pub fn get(&self, key: &str) -> Option<&Param> {
+        self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+    }
+
+    /// A mutable reference to the value of a key.
+    pub fn get_mut(&mut self, key: &str) -> Option<&mut Param> {
+        self.0.iter_mut().find(|(k, _)| k == key).map(|(_, v)| v)
+    }
+
+    /// Inserts a new key (the caller has checked it is absent).
+    pub fn insert(&mut self, key: String, value: Param) {
+        self.0.push((key, value));
+    }
+
+    /// Returns the value of `key`, inserting `make()` first if it is absent.
+    pub fn entry_or(&mut self, key: &str, make: impl FnOnce() -> Param) -> &mut Param {
+        let index = match self.0.iter().position(|(k, _)| k == key) {
+            Some(i) => i,
+            None => {
+                self.0.push((key.to_string(), make()));
+                self.0.len() - 1
+            }
+        };
+        &mut self.0[index].1
+    }
+
+    /// Whether no parameter was sent.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Iterates over the entries in the order they were sent.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &Param)> {
+        self.0.iter().map(|(k, v)| (k.as_str(), v))
+    }
+
+    /// A scalar parameter.
+    pub fn str(&self, key: &str) -> Option<&str> {
+        self.get(key).and_then(Param::as_str)
+    }
+
+    /// A scalar parameter that is present and not empty.
+    pub fn non_empty(&self, key: &str) -> Option<&str> {
+        self.str(key).filter(|s| !s.is_empty())
+    }
+
+    /// An integer parameter (validated as `Kind::Integer`).
+    pub fn int(&self, key: &str) -> Option<i64> {
+        self.str(key).and_then(|s| s.parse().ok())
+    }
+
+    /// A boolean parameter (validated as `Kind::Boolean`).
+    pub fn bool(&self, key: &str) -> Option<bool> {
+        self.str(key).map(|s| s == "true")
+    }
+
+    /// A hash parameter.
+    pub fn map(&self, key: &str) -> Option<&ParamMap> {
+        self.get(key).and_then(Param::as_map)
+    }
+
+    /// An array of strings (validated as `Kind::Array(&Kind::String)` or an enum array).
+    pub fn strings(&self, key: &str) -> Vec<String> {
+        match self.get(key) {
+            Some(Param::List(items)) => {
+                items.iter().filter_map(Param::as_str).map(str::to_string).collect()
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    /// The whole tree as JSON.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::Value::Object(self.0.iter().map(|(k, v)| (k.clone(), v.to_json())).collect())
+    }
+
+    /// Checks the tree against an endpoint's declared fields, normalising indexed arrays
+    /// (`a[0]=x`) into lists. The first problem found is returned as Stripe's error.
+    pub fn validate(&mut self, spec: &[Field]) -> Result<(), ApiError> {
+        validate_map(self, spec, &[])
+    }
+}
+
+fn validate_map(map: &mut ParamMap, spec: &[Field], path: &[&str]) -> Result<(), ApiError> {
+    let unknown: Vec<String> = map
+        .0
+        .iter()
+        .filter(|(key, _)| !spec.iter().any(|f| f.name == key))
+        .map(|(key, _)| name_of(path, key))
+        .collect();
+    if !unknown.is_empty() {
+        return Err(ApiError::unknown_parameters(&unknown));
+    }
+    for field in spec {
+        match map.get_mut(field.name) {
+            None if field.required => {
+                return Err(ApiError::missing_parameter(&name_of(path, field.name)));
+            }
+            None => {}
+            Some(value) => validate_value(value, field, &name_path(path, field.name))?,
+        }
+    }
+    Ok(())
+}
+
+fn name_path<'a>(path: &[&'a str], key: &'a str) -> Vec<&'a str> {
+    let mut p = path.to_vec();
+    p.push(key);
+    p
+}
+
+fn name_of(path: &[&str], key: &str) -> String {
+    render_name(&name_path(path, key))
+}
+
+fn validate_value(value: &mut Param, field: &Field, path: &[&str]) -> Result<(), ApiError> {
+    let name = || render_name(path);
+    if let Param::Str(s) = value {
+        if s.is_empty() {
+            return if field.emptiable {
+                Ok(())
+            } else {
+                Err(ApiError::invalid_empty(&name()))
+            };
+        }
+    }
+    check_kind(value, field.kind, path)
+}
+
+fn check_kind(value: &mut Param, kind: Kind, path: &[&str]) -> Result<(), ApiError> {
+    let name = || render_name(path);
+    match kind {
+        Kind::Any => Ok(()),
+        Kind::String => match value {
+            Param::Str(_) => Ok(()),
+            _ => Err(ApiError::invalid_string(&name())),
+        },
+        Kind::Integer => match value {
+            Param::Str(s) if s.parse::<i64>().is_ok() => Ok(()),
+            Param::Str(s) => Err(ApiError::invalid_integer(&name(), s)),
+            _ => Err(ApiError::invalid_integer(&name(), "")),
+        },
+        Kind::Boolean => match value {
+            Param::Str(s) if s == "true" || s == "false" => Ok(()),
+            Param::Str(s) => Err(ApiError::invalid_boolean(&name(), s)),
+            _ => Err(ApiError::invalid_boolean(&name(), "")),
+        },
+        Kind::Enum(allowed) => match value {
+            Param::Str(s) if allowed.contains(&s.as_str()) => Ok(()),
+            _ => Err(ApiError::invalid_enum(&name(), allowed)),
+        },
+        Kind::Object(fields) => match value {
+            Param::Map(m) => validate_map(m, fields, path),
+            _ => Err(ApiError::invalid_hash(&name())),
+        },
+        Kind::Metadata => match value {
+            Param::Map(m) => {
+                for (k, v) in &m.0 {
+                    if v.as_str().is_none() {
+                        return Err(ApiError::invalid_string(&name_of(path, k)));
+                    }
+                }
+                Ok(())
+            }
+            _ => Err(ApiError::invalid_hash(&name())),
+        },
+        Kind::Range => match value {
+            Param::Str(_) => check_kind(value, Kind::Integer, path),
+            Param::Map(m) => validate_map(m, RANGE_FIELDS, path),
+            Param::List(_) => Err(ApiError::invalid_integer(&name(), "")),
+        },
+        Kind::Array(inner) => {
+            normalise_indexed_list(value);
+            match value {
+                Param::List(items) => {
+                    for (i, item) in items.iter_mut().enumerate() {
+                        let index = i.to_string();
+                        let item_path = name_path(path, &index);
+                        if matches!(item, Param::Str(s) if s.is_empty()) {
+                            return Err(ApiError::invalid_empty(&render_name(&item_path)));
+                        }
+                        check_kind(item, *inner, &item_path)?;
+                    }
+                    Ok(())
+                }
+                _ => Err(ApiError::invalid_array(&name())),
+            }
+        }
+    }
+}
+
+const RANGE_FIELDS: &[Field] = &[
+    Field::new("gt", Kind::Integer),
+    Field::new("gte", Kind::Integer),
+    Field::new("lt", Kind::Integer),
+    Field::new("lte", Kind::Integer),
+];
+
+/// `a[0]=x&a[1]=y` arrives as a map with numeric keys; an array field wants a list ordered
+/// by index. A map with any non-numeric key is left alone (and then refused as not an array).
+fn normalise_indexed_list(value: &mut Param) {
+    let Param::Map(m) = value else { return };
+    let mut indexed: Vec<(usize, Param)> = Vec::with_capacity(m.0.len());
+    for (k, v) in &m.0 {
+        match k.parse::<usize>() {
+            Ok(i) => indexed.push((i, v.clone())),
+            Err(_) => return,
+        }
+    }
+    indexed.sort_by_key(|(i, _)| *i);
+    *value = Param::List(indexed.into_iter().map(|(_, v)| v).collect());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::stripe::form::decode;
+
+    const ADDRESS: &[Field] = &[Field::new("city", Kind::String), Field::new("line1", Kind::String)];
+    const SPEC: &[Field] = &[
+        Field::new("email", Kind::String).emptiable(),
+        Field::new("limit", Kind::Integer),
+        Field::new("address", Kind::Object(ADDRESS)),
+        Field::new("permissions", Kind::Array(&Kind::Enum(&["balances", "ownership"]))).required(),
+        METADATA,
+        EXPAND,
+    ];
+
+    fn check(q: &str) -> Result<ParamMap, ApiError> {
+        let mut p = decode(q.as_bytes())?;
+        p.validate(SPEC)?;
+        Ok(p)
+    }
+
+    #[test]
+    fn indexed_arrays_become_lists_in_index_order() {
+        let p = check("permissions[1]=ownership&permissions[0]=balances").expect("valid");
+        assert_eq!(p.strings("permissions"), vec!["balances", "ownership"]);
+    }
+
+    #[test]
+    fn unknown_nested_parameter_names_its_bracket_path() {
+        let e = check("permissions[]=balances&address[bogus]=1").expect_err("unknown");
+        assert_eq!(e.code.as_deref(), Some("parameter_unknown"));
+        assert_eq!(e.param.as_deref(), Some("address[bogus]"));
+        assert_eq!(e.message, "Received unknown parameter: address[bogus]");
+    }
+
+    #[test]
+    fn missing_required_parameter_is_reported() {
+        let e = check("email=a@b.c").expect_err("missing");
+        assert_eq!(e.code.as_deref(), Some("parameter_missing"));
+        assert_eq!(e.param.as_deref(), Some("permissions"));
+    }
+
+    #[test]
+    fn wrong_types_are_reported_with_their_codes() {
+        let e = check("permissions[]=balances&limit=abc").expect_err("int");
+        assert_eq!(e.code.as_deref(), Some("parameter_invalid_integer"));
+        let e = check("permissions[]=nope").expect_err("enum");
+        assert_eq!(e.param.as_deref(), Some("permissions[0]"));
+        let e = check("permissions=balances").expect_err("array");
+        assert_eq!(e.param.as_deref(), Some("permissions"));
+        let e = check("permissions[]=balances&address=x").expect_err("hash");
+        assert_eq!(e.param.as_deref(), Some("address"));
+        let e = check("permissions[]=balances&limit=").expect_err("empty");
+        assert_eq!(e.code.as_deref(), Some("parameter_invalid_empty"));
+    }
+
+    #[test]
+    fn emptiable_fields_accept_the_empty_string() {
+        let p = check("permissions[]=balances&email=&metadata=").expect("valid");
+        assert_eq!(p.str("email"), Some(""));
+    }
+}
