@@ -2,6 +2,7 @@
 //! the top-level split between Stripe's API, fcmock's control API and static answers.
 
 use crate::clock::Clock;
+use crate::fixtures::Fixtures;
 use crate::config::Config;
 use crate::server::{Request, Response, Service};
 use crate::store::Store;
@@ -23,6 +24,8 @@ pub struct Settings {
     pub public_url: String,
     /// `Stripe-Version` sent when the request names none.
     pub default_stripe_version: String,
+    /// Milliseconds before a pending refresh settles on its own.
+    pub refresh_delay_ms: u64,
 }
 
 /// The application: everything a request handler may need. Cloning is cheap.
@@ -43,6 +46,10 @@ pub struct Inner {
     pub idempotency: IdempotencyCache,
     /// Start-up settings.
     pub settings: Settings,
+    /// Test institutions and scenario files.
+    pub fixtures: Fixtures,
+    /// Seed for generated data (transactions): `--seed`, or random.
+    pub seed: u64,
 }
 
 impl std::ops::Deref for App {
@@ -57,21 +64,32 @@ impl std::ops::Deref for App {
 pub const DEFAULT_STRIPE_VERSION: &str = "2026-07-29.dahlia";
 
 impl App {
-    /// An application configured by `config`, whose links point at `public_url`.
-    pub fn new(config: &Config, public_url: String) -> Self {
-        App {
+    /// An application configured by `config`, whose links point at `public_url`. Fails
+    /// when the fixtures do not load, naming the file and field at fault.
+    pub fn new(config: &Config, public_url: String) -> Result<Self, String> {
+        let fixtures = match &config.fixtures {
+            Some(dir) => Fixtures::load_dir(dir),
+            None => Fixtures::builtin(),
+        }
+        .map_err(|e| e.to_string())?;
+        let ids = IdGenerator::new(config.seed);
+        let seed = config.seed.unwrap_or_else(|| ids.next_u64());
+        Ok(App {
             inner: Arc::new(Inner {
+                fixtures,
+                seed,
                 store: Store::default(),
                 clock: Clock::new(config.freeze_clock),
-                ids: IdGenerator::new(config.seed),
+                ids,
                 idempotency: IdempotencyCache::new(IDEMPOTENCY_CAPACITY),
                 settings: Settings {
                     only_api_key: config.api_key.clone(),
                     public_url,
                     default_stripe_version: DEFAULT_STRIPE_VERSION.to_string(),
+                    refresh_delay_ms: config.refresh_delay,
                 },
             }),
-        }
+        })
     }
 
     /// A new request id.

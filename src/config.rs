@@ -40,6 +40,15 @@ pub struct Config {
     #[arg(long, env = "FCMOCK_FREEZE_CLOCK")]
     pub freeze_clock: Option<i64>,
 
+    /// Directory with `institutions.json` (and optional `scenarios/*.json`) replacing the
+    /// built-in fixtures.
+    #[arg(long, env = "FCMOCK_FIXTURES")]
+    pub fixtures: Option<std::path::PathBuf>,
+
+    /// Milliseconds before a pending refresh settles on its own.
+    #[arg(long, env = "FCMOCK_REFRESH_DELAY", default_value_t = 100)]
+    pub refresh_delay: u64,
+
     /// Largest accepted request body, in bytes.
     #[arg(long, env = "FCMOCK_MAX_BODY_BYTES", default_value_t = 1024 * 1024)]
     pub max_body_bytes: usize,

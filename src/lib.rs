@@ -16,6 +16,11 @@
 //! - [`model`]: Stripe's objects as plain data. No HTTP, no parameters.
 //! - [`store`]: in-memory state per API key; ordered tables with O(page) listing. No HTTP.
 //! - [`clock`]: mock time; the only source of "now".
+//! - [`fixtures`]: test institutions, accounts and scenario files; data only, validated at
+//!   load.
+//! - [`engine`]: Financial Connections behaviour — completing sessions, refreshes settling,
+//!   transactions generated, events recorded. Shared by the API, the auth page and the
+//!   control API; no HTTP.
 //! - [`control`]: fcmock's own `/_fcmock/…` API for QA and tests.
 
 #![warn(clippy::unwrap_used)]
@@ -25,6 +30,8 @@ pub mod app;
 pub mod clock;
 pub mod config;
 pub mod control;
+pub mod engine;
+pub mod fixtures;
 pub mod model;
 pub mod resources;
 pub mod router;
@@ -41,8 +48,9 @@ pub use config::Config;
 
 /// Serves fcmock on an already-bound listener until `shutdown` resolves.
 ///
-/// The caller binds, so tests can listen on port 0 and read the address back.
-pub async fn serve(listener: TcpListener, config: &Config, shutdown: impl Future<Output = ()>) -> App {
+/// The caller binds, so tests can listen on port 0 and read the address back. Fails before
+/// serving when the fixtures do not load.
+pub async fn serve(listener: TcpListener, config: &Config, shutdown: impl Future<Output = ()>) -> Result<App, String> {
     let public_url = match &config.public_url {
         Some(url) => url.trim_end_matches('/').to_string(),
         None => match listener.local_addr() {
@@ -50,14 +58,14 @@ pub async fn serve(listener: TcpListener, config: &Config, shutdown: impl Future
             Err(_) => format!("http://{}:{}", config.host, config.effective_port()),
         },
     };
-    let app = App::new(config, public_url);
+    let app = App::new(config, public_url)?;
     let limits = server::Limits {
         max_body_bytes: config.max_body_bytes,
         header_timeout: std::time::Duration::from_secs(config.header_timeout_secs),
         shutdown_grace: std::time::Duration::from_secs(config.shutdown_grace_secs),
     };
     server::serve(listener, Arc::new(app.clone()), limits, shutdown).await;
-    app
+    Ok(app)
 }
 
 /// `fcmock healthcheck`: asks a running fcmock for `/_fcmock/health` over plain HTTP, so a

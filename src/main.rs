@@ -23,9 +23,16 @@ async fn main() -> ExitCode {
         Ok(bound) => tracing::info!(target: "fcmock", "listening on http://{bound}"),
         Err(e) => tracing::warn!(target: "fcmock", error = %e, "listening (address unknown)"),
     }
-    fcmock::serve(listener, &config, shutdown_signal()).await;
-    tracing::info!(target: "fcmock", "stopped");
-    ExitCode::SUCCESS
+    match fcmock::serve(listener, &config, shutdown_signal()).await {
+        Ok(_) => {
+            tracing::info!(target: "fcmock", "stopped");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("fcmock: {e}");
+            ExitCode::FAILURE
+        }
+    }
 }
 
 fn init_logging(format: LogFormat) {

@@ -4,7 +4,8 @@
 //! method gets the same message with 405.
 
 use crate::api::{Ctx, HandlerResult};
-use crate::resources::{accounts, customers};
+use crate::resources::financial_connections::{accounts as fc_accounts, sessions, transactions};
+use crate::resources::{accounts, customers, payment_methods};
 use hyper::Method;
 
 /// Which keys may call a route.
@@ -53,6 +54,28 @@ pub fn resolve<'a>(method: &Method, path: &[&'a str]) -> Option<Route<'a>> {
 
         ("POST", ["v1", "accounts"]) => secret(Box::new(accounts::create)),
         ("GET", ["v1", "accounts", id]) => secret_by_id(id, accounts::retrieve),
+
+        ("POST", ["v1", "financial_connections", "sessions"]) => secret(Box::new(sessions::create)),
+        ("GET", ["v1", "financial_connections", "sessions", id]) => secret_by_id(id, sessions::retrieve),
+
+        ("GET", ["v1", "financial_connections", "accounts"]) => secret(Box::new(fc_accounts::list)),
+        ("GET", ["v1", "financial_connections", "accounts", id]) => secret_by_id(id, fc_accounts::retrieve),
+        ("POST", ["v1", "financial_connections", "accounts", id, "disconnect"]) => secret_by_id(id, fc_accounts::disconnect),
+        ("POST", ["v1", "financial_connections", "accounts", id, "refresh"]) => secret_by_id(id, fc_accounts::refresh),
+        ("POST", ["v1", "financial_connections", "accounts", id, "subscribe"]) => secret_by_id(id, fc_accounts::subscribe),
+        ("POST", ["v1", "financial_connections", "accounts", id, "unsubscribe"]) => secret_by_id(id, fc_accounts::unsubscribe),
+        ("GET", ["v1", "financial_connections", "accounts", id, "owners"]) => secret_by_id(id, fc_accounts::owners),
+
+        ("GET", ["v1", "financial_connections", "transactions"]) => secret(Box::new(transactions::list)),
+        ("GET", ["v1", "financial_connections", "transactions", id]) => secret_by_id(id, transactions::retrieve),
+
+        ("POST", ["v1", "payment_methods"]) => secret(Box::new(payment_methods::create)),
+        ("GET", ["v1", "payment_methods"]) => secret(Box::new(payment_methods::list)),
+        ("GET", ["v1", "payment_methods", id]) => secret_by_id(id, payment_methods::retrieve),
+        ("POST", ["v1", "payment_methods", id]) => secret_by_id(id, payment_methods::update),
+        ("POST", ["v1", "payment_methods", id, "attach"]) => secret_by_id(id, payment_methods::attach),
+        ("POST", ["v1", "payment_methods", id, "detach"]) => secret_by_id(id, payment_methods::detach),
+        ("GET", ["v1", "customers", id, "payment_methods"]) => secret_by_id(id, payment_methods::list_for_customer),
         _ => None,
     }
 }

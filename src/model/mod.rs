@@ -5,6 +5,9 @@
 
 pub mod account;
 pub mod customer;
+pub mod event;
+pub mod financial_connections;
+pub mod payment_method;
 
 /// Declares a zero-sized type that serialises as a fixed `object` string (`"customer"`), so
 /// objects carry their `object` field without storing a string per row.

@@ -9,11 +9,17 @@ pub mod table;
 
 use crate::model::account::Account;
 use crate::model::customer::{Customer, DeletedCustomer};
+use crate::model::event::Event;
+use crate::model::financial_connections::{LinkedAccount, Owner, Ownership, Session, Transaction};
+use crate::model::payment_method::PaymentMethod;
 use parking_lot::RwLock;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
-use table::Table;
+use table::{KeySet, Table};
+
+/// How many events one namespace keeps; older ones are dropped, as Stripe keeps 30 days.
+pub const EVENT_HISTORY: usize = 10_000;
 
 /// Everything one API key has created.
 #[derive(Debug, Default, Clone, Serialize, Deserialize)]
@@ -25,6 +31,118 @@ pub struct Namespace {
     pub deleted_customers: Table<DeletedCustomer>,
     /// Connect accounts.
     pub accounts: Table<Account>,
+    /// Financial Connections sessions.
+    pub sessions: Table<Session>,
+    /// Linked Financial Connections accounts.
+    pub fc_accounts: Table<LinkedAccount>,
+    /// Ownership snapshots.
+    pub ownerships: Table<Ownership>,
+    /// Account owners.
+    pub owners: Table<Owner>,
+    /// Transactions, ordered by `transacted_at`.
+    pub transactions: Table<Transaction>,
+    /// PaymentMethods.
+    pub payment_methods: Table<PaymentMethod>,
+    /// Events, newest first, bounded by [`EVENT_HISTORY`].
+    pub events: Table<Event>,
+    /// Secondary indexes, rebuilt from the tables after an import.
+    #[serde(skip)]
+    pub index: Indexes,
+}
+
+/// Secondary indexes that keep filtered lists O(page).
+#[derive(Debug, Default, Clone)]
+pub struct Indexes {
+    /// FC accounts by holder (`cus_…` or `acct_…`).
+    pub fc_accounts_by_holder: HashMap<String, KeySet>,
+    /// FC accounts by session.
+    pub fc_accounts_by_session: HashMap<String, KeySet>,
+    /// Owners by ownership.
+    pub owners_by_ownership: HashMap<String, KeySet>,
+    /// Transactions by account.
+    pub transactions_by_account: HashMap<String, KeySet>,
+    /// PaymentMethods by customer.
+    pub payment_methods_by_customer: HashMap<String, KeySet>,
+}
+
+impl Namespace {
+    /// Stores a linked account and indexes it by holder and session.
+    pub fn insert_fc_account(&mut self, linked: LinkedAccount) {
+        let id = linked.account.id.clone();
+        let holder = linked.account.account_holder.as_ref().and_then(|h| h.customer.clone().or(h.account.clone()));
+        let session = linked.link.session.clone();
+        let key = self.fc_accounts.insert(id, linked.account.created, linked);
+        if let Some(holder) = holder {
+            self.index.fc_accounts_by_holder.entry(holder).or_default().insert(key);
+        }
+        self.index.fc_accounts_by_session.entry(session).or_default().insert(key);
+    }
+
+    /// Stores an owner and indexes it by ownership.
+    pub fn insert_owner(&mut self, owner: Owner) {
+        let ownership = owner.ownership.clone();
+        let key = self.owners.insert(owner.id.clone(), owner.refreshed_at.unwrap_or_default(), owner);
+        self.index.owners_by_ownership.entry(ownership).or_default().insert(key);
+    }
+
+    /// Stores a transaction and indexes it by account.
+    pub fn insert_transaction(&mut self, txn: Transaction) {
+        let account = txn.account.clone();
+        let key = self.transactions.insert(txn.id.clone(), txn.transacted_at, txn);
+        self.index.transactions_by_account.entry(account).or_default().insert(key);
+    }
+
+    /// Stores (or re-stores after a change of customer) a PaymentMethod.
+    pub fn upsert_payment_method(&mut self, pm: PaymentMethod) {
+        if let Some(old_key) = self.payment_methods.key_of(&pm.id) {
+            for set in self.index.payment_methods_by_customer.values_mut() {
+                set.remove(&old_key);
+            }
+        }
+        let customer = pm.customer.clone();
+        let key = self.payment_methods.insert(pm.id.clone(), pm.created, pm);
+        if let Some(customer) = customer {
+            self.index.payment_methods_by_customer.entry(customer).or_default().insert(key);
+        }
+    }
+
+    /// Records an event, dropping the oldest beyond [`EVENT_HISTORY`].
+    pub fn insert_event(&mut self, event: Event) {
+        self.events.insert(event.id.clone(), event.created, event);
+        while self.events.len() > EVENT_HISTORY {
+            if self.events.remove_oldest().is_none() {
+                break;
+            }
+        }
+    }
+
+    /// Rebuilds the secondary indexes from the tables (after loading a saved state).
+    pub fn rebuild_indexes(&mut self) {
+        let mut index = Indexes::default();
+        for linked in self.fc_accounts.iter() {
+            let Some(key) = self.fc_accounts.key_of(&linked.account.id) else { continue };
+            if let Some(h) = linked.account.account_holder.as_ref().and_then(|h| h.customer.clone().or(h.account.clone())) {
+                index.fc_accounts_by_holder.entry(h).or_default().insert(key);
+            }
+            index.fc_accounts_by_session.entry(linked.link.session.clone()).or_default().insert(key);
+        }
+        for owner in self.owners.iter() {
+            if let Some(key) = self.owners.key_of(&owner.id) {
+                index.owners_by_ownership.entry(owner.ownership.clone()).or_default().insert(key);
+            }
+        }
+        for txn in self.transactions.iter() {
+            if let Some(key) = self.transactions.key_of(&txn.id) {
+                index.transactions_by_account.entry(txn.account.clone()).or_default().insert(key);
+            }
+        }
+        for pm in self.payment_methods.iter() {
+            if let (Some(key), Some(c)) = (self.payment_methods.key_of(&pm.id), pm.customer.clone()) {
+                index.payment_methods_by_customer.entry(c).or_default().insert(key);
+            }
+        }
+        self.index = index;
+    }
 }
 
 /// A namespace shared between requests.
@@ -34,6 +152,9 @@ pub type SharedNamespace = Arc<RwLock<Namespace>>;
 #[derive(Clone, Default)]
 pub struct Store {
     namespaces: Arc<RwLock<HashMap<String, SharedNamespace>>>,
+    /// Client secret → (namespace, session id): the client-side endpoints know a session
+    /// only by its secret, not by the API key that created it.
+    client_secrets: Arc<RwLock<HashMap<String, (String, String)>>>,
 }
 
 impl Store {
@@ -51,6 +172,24 @@ impl Store {
         self.namespaces.read().get(key).cloned()
     }
 
+    /// Remembers which namespace a session (by id and by client secret) belongs to.
+    pub fn index_session(&self, secret: &str, namespace: &str, session: &str) {
+        let entry = (namespace.to_string(), session.to_string());
+        let mut index = self.client_secrets.write();
+        index.insert(secret.to_string(), entry.clone());
+        index.insert(session.to_string(), entry);
+    }
+
+    /// The namespace of a session id.
+    pub fn namespace_of_session(&self, session: &str) -> Option<String> {
+        self.client_secrets.read().get(session).map(|(ns, _)| ns.clone())
+    }
+
+    /// The namespace and session id of a client secret.
+    pub fn session_by_client_secret(&self, secret: &str) -> Option<(String, String)> {
+        self.client_secrets.read().get(secret).cloned()
+    }
+
     /// The keys of every namespace.
     pub fn keys(&self) -> Vec<String> {
         let mut keys: Vec<String> = self.namespaces.read().keys().cloned().collect();
@@ -62,9 +201,15 @@ impl Store {
     pub fn reset(&self, key: Option<&str>) {
         match key {
             Some(key) => {
-                self.namespaces.write().remove(key);
+                // A key's connected accounts live in `key#acct_…` namespaces.
+                let prefix = format!("{key}#");
+                self.namespaces.write().retain(|k, _| k != key && !k.starts_with(&prefix));
+                self.client_secrets.write().retain(|_, (ns, _)| ns != key && !ns.starts_with(&prefix));
             }
-            None => self.namespaces.write().clear(),
+            None => {
+                self.namespaces.write().clear();
+                self.client_secrets.write().clear();
+            }
         }
     }
 
@@ -77,7 +222,19 @@ impl Store {
 
     /// Replaces all state with `namespaces`.
     pub fn import(&self, namespaces: BTreeMap<String, Namespace>) {
-        let map = namespaces.into_iter().map(|(k, ns)| (k, Arc::new(RwLock::new(ns)))).collect();
+        let mut secrets = HashMap::new();
+        let map = namespaces
+            .into_iter()
+            .map(|(k, mut ns)| {
+                ns.rebuild_indexes();
+                for session in ns.sessions.iter() {
+                    secrets.insert(session.client_secret.clone(), (k.clone(), session.id.clone()));
+                    secrets.insert(session.id.clone(), (k.clone(), session.id.clone()));
+                }
+                (k, Arc::new(RwLock::new(ns)))
+            })
+            .collect();
         *self.namespaces.write() = map;
+        *self.client_secrets.write() = secrets;
     }
 }

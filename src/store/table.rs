@@ -122,6 +122,12 @@ impl<T> Table<T> {
         Some(value)
     }
 
+    /// Removes and returns the object with the oldest sort key.
+    pub fn remove_oldest(&mut self) -> Option<T> {
+        let id = self.order.values().next()?.clone();
+        self.remove(&id)
+    }
+
     /// How many objects the table holds.
     pub fn len(&self) -> usize {
         self.rows.len()
@@ -260,5 +266,61 @@ mod tests {
     #[test]
     fn an_unknown_cursor_is_reported() {
         assert_eq!(table(1).page(Cursor::After("nope"), 2, |_| true).err(), Some(UnknownCursor));
+    }
+}
+
+/// A slice of an index between two sort-key bounds (e.g. `transacted_at[gte]` …), paged in
+/// O(page) like the whole index.
+pub struct Bounded<'a> {
+    /// The index.
+    pub keys: &'a KeySet,
+    /// Lowest key included.
+    pub lower: Bound<SortKey>,
+    /// Highest key included.
+    pub upper: Bound<SortKey>,
+}
+
+fn tighter_upper(a: Bound<SortKey>, b: Bound<SortKey>) -> Bound<SortKey> {
+    match (a, b) {
+        (Bound::Unbounded, x) | (x, Bound::Unbounded) => x,
+        (Bound::Included(x), Bound::Included(y)) => Bound::Included(x.min(y)),
+        (Bound::Excluded(x), Bound::Excluded(y)) => Bound::Excluded(x.min(y)),
+        (Bound::Included(i), Bound::Excluded(e)) | (Bound::Excluded(e), Bound::Included(i)) => {
+            if e <= i { Bound::Excluded(e) } else { Bound::Included(i) }
+        }
+    }
+}
+
+fn tighter_lower(a: Bound<SortKey>, b: Bound<SortKey>) -> Bound<SortKey> {
+    match (a, b) {
+        (Bound::Unbounded, x) | (x, Bound::Unbounded) => x,
+        (Bound::Included(x), Bound::Included(y)) => Bound::Included(x.max(y)),
+        (Bound::Excluded(x), Bound::Excluded(y)) => Bound::Excluded(x.max(y)),
+        (Bound::Included(i), Bound::Excluded(e)) | (Bound::Excluded(e), Bound::Included(i)) => {
+            if e >= i { Bound::Excluded(e) } else { Bound::Included(i) }
+        }
+    }
+}
+
+/// Whether a range is empty; `BTreeSet::range` panics on inverted bounds, so every range
+/// built from request values is checked first.
+fn is_empty(lower: &Bound<SortKey>, upper: &Bound<SortKey>) -> bool {
+    match (lower, upper) {
+        (Bound::Included(a), Bound::Included(b)) => a > b,
+        (Bound::Included(a), Bound::Excluded(b)) | (Bound::Excluded(a), Bound::Included(b)) | (Bound::Excluded(a), Bound::Excluded(b)) => a >= b,
+        _ => false,
+    }
+}
+
+impl KeyRange for Bounded<'_> {
+    fn newest_first(&self, upper: Bound<SortKey>) -> impl Iterator<Item = SortKey> {
+        let hi = tighter_upper(self.upper, upper);
+        let range = (!is_empty(&self.lower, &hi)).then(|| self.keys.range((self.lower, hi)));
+        range.into_iter().flatten().rev().copied()
+    }
+    fn oldest_first(&self, lower: Bound<SortKey>) -> impl Iterator<Item = SortKey> {
+        let lo = tighter_lower(self.lower, lower);
+        let range = (!is_empty(&lo, &self.upper)).then(|| self.keys.range((lo, self.upper)));
+        range.into_iter().flatten().copied()
     }
 }

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, Mapping, Optional
 
 import pytest
+import requests
 import stripe
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
@@ -63,7 +64,9 @@ class RecordingHTTPClient(stripe.RequestsClient):
     """stripe-python's default requests-based client, recording every response body."""
 
     def __init__(self) -> None:
-        super().__init__(timeout=20)
+        session = requests.Session()
+        session.trust_env = False  # fcmock is on 127.0.0.1: never go through a proxy
+        super().__init__(timeout=20, session=session)
         self.requests_made: list[tuple[str, str, int]] = []
 
     def request(self, method, url, headers, post_data=None):  # type: ignore[override]

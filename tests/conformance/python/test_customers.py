@@ -137,7 +137,7 @@ def test_retrieving_a_deleted_customer_returns_the_deleted_stub(client):
     client.v1.customers.delete(cus.id)
     again = client.v1.customers.retrieve(cus.id)
     assert again.id == cus.id
-    assert again.get("deleted") is True
+    assert again.to_dict().get("deleted") is True
     assert again.last_response.code == 200
 
 
@@ -418,7 +418,7 @@ def test_two_api_keys_never_see_each_others_customers(client, other_client):
         other_client.v1.customers.update(mine.id, params={"name": "hijack"})
     with pytest.raises(stripe.InvalidRequestError):
         other_client.v1.customers.delete(mine.id)
-    assert client.v1.customers.retrieve(mine.id).get("deleted") is None
+    assert "deleted" not in client.v1.customers.retrieve(mine.id).to_dict()
 
 
 def test_a_fresh_api_key_starts_with_no_customers():
@@ -426,3 +426,79 @@ def test_a_fresh_api_key_starts_with_no_customers():
     page = fresh.v1.customers.list()
     assert page.data == []
     assert page.has_more is False
+
+
+# ---------------------------------------------------------------- more parameters
+
+
+def test_an_empty_string_unsets_an_optional_field(client):
+    # Stripe: "You can unset a parameter by passing an empty string" (API docs, metadata
+    # and updates); `address` is declared `anyOf[object, ""]` in the spec.
+    cus = client.v1.customers.create(
+        params={"name": "To Clear", "phone": "+14155550100", "address": ADDRESS}
+    )
+    updated = client.v1.customers.update(cus.id, params={"name": "", "phone": "", "address": ""})
+    assert updated.name is None
+    assert updated.phone is None
+    assert updated.address is None
+
+
+def test_preferred_locales_are_kept_in_order(client):
+    cus = client.v1.customers.create(params={"preferred_locales": ["fr", "en"]})
+    assert cus.preferred_locales == ["fr", "en"]
+
+
+def test_tax_exempt_outside_its_enum_is_rejected(client):
+    # Stripe's text: "Invalid tax_exempt: must be one of none, exempt, or reverse".
+    with pytest.raises(stripe.InvalidRequestError) as ei:
+        client.v1.customers.create(params={"tax_exempt": "sometimes"})
+    assert ei.value.http_status == 400
+    assert ei.value.param == "tax_exempt"
+    assert "must be one of" in ei.value.user_message
+
+
+def test_a_name_longer_than_its_maximum_length_is_rejected(client):
+    # The spec declares `name` maxLength 256 and Stripe enforces it (400 naming the
+    # parameter; e.g. sagemathinc/cocalc#4656 truncates names because "stripe complains").
+    with pytest.raises(stripe.InvalidRequestError) as ei:
+        client.v1.customers.create(params={"name": "x" * 257})
+    assert ei.value.http_status == 400
+    assert ei.value.param == "name"
+
+
+def test_a_hash_given_for_a_string_parameter_is_rejected(client):
+    with pytest.raises(stripe.InvalidRequestError) as ei:
+        client.v1.customers.create(params={"email": {"nested": "value"}})
+    assert ei.value.http_status == 400
+    assert ei.value.param == "email"
+
+
+def test_listing_filters_by_created_timestamp_and_range(client):
+    ids = create_many(client, 3)
+    created = client.v1.customers.retrieve(ids[0]).created
+    everything = client.v1.customers.list(params={"created": {"gte": created - 5}})
+    assert [c.id for c in everything.data] == list(reversed(ids))
+    future = client.v1.customers.list(params={"created": {"gt": created + 86_400}})
+    assert future.data == []
+    past = client.v1.customers.list(params={"created": {"lt": created - 86_400}})
+    assert past.data == []
+    exact = client.v1.customers.list(params={"created": created})
+    assert set(c.id for c in exact.data) <= set(ids)
+    assert all(c.created == created for c in exact.data)
+
+
+def test_a_metadata_key_longer_than_40_characters_is_rejected(client):
+    # Stripe's text: "Invalid key: <key> must be a string under 40 characters", param
+    # "metadata" (stripe/stripe-php#246, Automattic/camptix#228).
+    with pytest.raises(stripe.InvalidRequestError) as ei:
+        client.v1.customers.create(params={"metadata": {"k" * 41: "v"}})
+    assert ei.value.http_status == 400
+    assert (ei.value.param or "").startswith("metadata")
+
+
+def test_a_metadata_value_longer_than_500_characters_is_rejected(client):
+    # Stripe's text: "Invalid val: <value> must be a string under 500 characters".
+    with pytest.raises(stripe.InvalidRequestError) as ei:
+        client.v1.customers.create(params={"metadata": {"k": "v" * 501}})
+    assert ei.value.http_status == 400
+    assert (ei.value.param or "").startswith("metadata")

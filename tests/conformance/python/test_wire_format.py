@@ -190,3 +190,43 @@ def test_an_error_body_has_a_request_log_url_and_a_doc_url_for_coded_errors(api_
     assert err["doc_url"].endswith("/error-codes/resource-missing")
     # Stripe's looks like https://dashboard.stripe.com/test/logs/req_…?t=1700000000
     assert r.header("Request-Id") in err["request_log_url"]
+
+
+# ---------------------------------------------------------------- form decoding details
+
+
+def test_plus_signs_and_percent_escapes_decode_like_html_forms(api_key):
+    body = "name=Jenny+Rosen&description=J%C3%A9r%C3%B4me%20%26%20co%3D1"
+    r = raw_request("POST", "/v1/customers", api_key=api_key, body=body)
+    assert r.status == 200, r.text
+    assert r.json["name"] == "Jenny Rosen"
+    assert r.json["description"] == "Jérôme & co=1"
+
+
+def test_indexed_and_empty_bracket_arrays_decode_to_the_same_list(api_key):
+    a = raw_request(
+        "POST", "/v1/customers", api_key=api_key,
+        body="preferred_locales[0]=fr&preferred_locales[1]=en",
+    )
+    b = raw_request(
+        "POST", "/v1/customers", api_key=api_key,
+        body="preferred_locales[]=fr&preferred_locales[]=en",
+    )
+    assert a.status == b.status == 200, (a.text, b.text)
+    assert a.json["preferred_locales"] == b.json["preferred_locales"] == ["fr", "en"]
+
+
+def test_objects_serialise_id_and_object_first_like_stripe(api_key):
+    r = raw_request("POST", "/v1/customers", api_key=api_key, body="name=Order")
+    assert list(r.json)[:2] == ["id", "object"]
+    page = raw_request("GET", "/v1/customers", api_key=api_key)
+    assert list(page.json)[0] == "object"
+
+
+def test_get_parameters_are_read_from_the_query_string(api_key):
+    email = f"q.{secrets.token_hex(4)}@example.com"
+    raw_request("POST", "/v1/customers", api_key=api_key, body=f"email={email.replace('@', '%40')}")
+    raw_request("POST", "/v1/customers", api_key=api_key, body="email=other%40example.com")
+    r = raw_request("GET", f"/v1/customers?email={email.replace('@', '%40')}&limit=1", api_key=api_key)
+    assert r.status == 200
+    assert [c["email"] for c in r.json["data"]] == [email]

@@ -1,0 +1,53 @@
+//! The Financial Connections engine: what happens when a session completes and when a
+//! refresh runs. The hosted auth page, the control API and scripted scenarios all complete
+//! sessions through [`complete_session`], so every path links accounts, fires events and
+//! records failures the same way.
+//!
+//! The engine works on a locked [`Namespace`] and knows nothing of HTTP. It returns Stripe's
+//! [`ApiError`] where the API would refuse the request.
+
+pub mod refresh;
+pub mod session;
+
+pub use refresh::{schedule_settle, settle_all, settle_namespace, start_refresh};
+pub use session::{complete_session, Completion};
+
+use crate::app::App;
+use crate::model::event::{Event, EventData, EventRequest, EventTag};
+use crate::store::Namespace;
+use crate::stripe::ids::IdKind;
+use serde_json::Value;
+
+/// Who caused a change, for the `request` hash of the events it fires.
+#[derive(Debug, Clone, Default)]
+pub struct Cause {
+    /// The API request's id (`None` for changes fcmock makes on its own, like settling).
+    pub request_id: Option<String>,
+    /// The request's idempotency key.
+    pub idempotency_key: Option<String>,
+}
+
+/// Wall-clock milliseconds. Pending refreshes settle in real time, so a frozen mock clock
+/// (common in tests) cannot stop them.
+pub fn wall_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
+/// Records an event in the namespace.
+pub fn emit(app: &App, ns: &mut Namespace, event_type: &str, object: Value, previous: Option<Value>, cause: &Cause) {
+    let event = Event {
+        id: app.ids.next(IdKind::Event),
+        object: EventTag,
+        api_version: app.settings.default_stripe_version.clone(),
+        created: app.clock.now(),
+        data: EventData { object, previous_attributes: previous },
+        livemode: false,
+        pending_webhooks: 0,
+        request: EventRequest { id: cause.request_id.clone(), idempotency_key: cause.idempotency_key.clone() },
+        event_type: event_type.to_string(),
+    };
+    ns.insert_event(event);
+}

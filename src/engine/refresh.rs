@@ -1,0 +1,286 @@
+//! Refreshes: starting them (`pending`), and settling them (`succeeded` or `failed`, with
+//! new data and a `refreshed_*` event) after `--refresh-delay` or on demand.
+//!
+//! Stripe documents every refresh as asynchronous; a refresh asked for while one is pending
+//! or before `next_refresh_available_at` "won't be initiated" (Stripe docs, Balances /
+//! Ownership / Transactions). fcmock answers those with the account unchanged.
+
+use super::{emit, wall_ms, Cause};
+use crate::app::App;
+use crate::fixtures::{transactions, AccountFixture, RefreshFeature, RefreshOutcome};
+use crate::model::financial_connections::{Balance, LinkedAccount, Owner, OwnerTag, Ownership, PendingRefresh, Refresh, StatusTransitions, Transaction, TransactionTag};
+use crate::store::Namespace;
+use crate::stripe::error::ApiError;
+use crate::stripe::ids::IdKind;
+use serde_json::json;
+
+/// Seconds between the end of a refresh and the next one allowed. Stripe's docs show
+/// `next_refresh_available_at` one second after `last_attempted_at`; real cooldowns are
+/// not documented.
+pub const COOLDOWN_SECONDS: i64 = 1;
+
+/// How far back the first transaction refresh reaches (Stripe: "up to 180 days").
+pub const HISTORY_SECONDS: i64 = 180 * 24 * 60 * 60;
+
+/// The permission a refresh feature needs (`balance` needs `balances`).
+pub fn permission_for(feature: &str) -> Option<&'static str> {
+    match feature {
+        "balance" => Some("balances"),
+        "ownership" => Some("ownership"),
+        "transactions" => Some("transactions"),
+        _ => None,
+    }
+}
+
+/// The error for refreshing or subscribing on an account that is not active.
+pub fn inactive_error(status: &str) -> ApiError {
+    let message = if status == "disconnected" {
+        "Data cannot be refreshed on disconnected Financial Connections accounts. To access \
+         data again, the user must link the account through a new session."
+    } else {
+        "Data cannot be refreshed on inactive Financial Connections accounts."
+    };
+    ApiError::invalid_request(message).with_code("financial_connections_account_inactive")
+}
+
+/// Starts refreshes of `features` on an account. Features already pending or cooling down
+/// are left alone, as Stripe does. Checks every feature before changing anything.
+pub fn start_refresh(app: &App, ns: &mut Namespace, account_id: &str, features: &[&str], cause: &Cause) -> Result<(), ApiError> {
+    let linked = ns
+        .fc_accounts
+        .get_mut(account_id)
+        .ok_or_else(|| ApiError::no_such_in_path("financialconnections.account", account_id))?;
+    if linked.account.status != "active" {
+        return Err(inactive_error(&linked.account.status));
+    }
+    let granted = linked.account.permissions.clone().unwrap_or_default();
+    for feature in features {
+        let permission = permission_for(feature).unwrap_or_default();
+        if !granted.iter().any(|p| p == permission) {
+            return Err(ApiError::invalid_request(format!(
+                "The account {account_id} does not have the `{permission}` permission, which a \
+                 `{feature}` refresh needs. Request the permission in a new Financial \
+                 Connections session."
+            ))
+            .with_param("features"));
+        }
+    }
+    let now = app.clock.now();
+    let settles_at_ms = wall_ms() + app.settings.refresh_delay_ms;
+    let mut started = false;
+    for feature in features {
+        let slot = match *feature {
+            "balance" => &mut linked.account.balance_refresh,
+            "ownership" => &mut linked.account.ownership_refresh,
+            _ => &mut linked.account.transaction_refresh,
+        };
+        let busy = slot.as_ref().is_some_and(|r| {
+            r.status == "pending" || r.next_refresh_available_at.is_some_and(|next| now < next)
+        });
+        if busy {
+            continue;
+        }
+        let id = (*feature == "transactions").then(|| app.ids.next(IdKind::TransactionRefresh));
+        *slot = Some(Refresh { id, last_attempted_at: now, next_refresh_available_at: None, status: "pending".into() });
+        linked.link.pending.push(PendingRefresh { feature: feature.to_string(), settles_at_ms });
+        started = true;
+    }
+    let _ = cause;
+    if started {
+        schedule_settle(app, app.settings.refresh_delay_ms);
+    }
+    Ok(())
+}
+
+/// Settles, after `delay_ms`, every refresh that is due by then (in every namespace).
+/// Does nothing outside a tokio runtime (unit tests settle explicitly).
+pub fn schedule_settle(app: &App, delay_ms: u64) {
+    let Ok(runtime) = tokio::runtime::Handle::try_current() else { return };
+    let app = app.clone();
+    runtime.spawn(async move {
+        tokio::time::sleep(std::time::Duration::from_millis(delay_ms)).await;
+        for key in app.store.keys() {
+            if let Some(ns) = app.store.existing(&key) {
+                settle_namespace(&app, &mut ns.write(), false);
+            }
+        }
+    });
+}
+
+/// Settles every pending refresh in every namespace now. Returns how many settled.
+pub fn settle_all(app: &App) -> usize {
+    let mut settled = 0;
+    for key in app.store.keys() {
+        if let Some(ns) = app.store.existing(&key) {
+            settled += settle_namespace(app, &mut ns.write(), true);
+        }
+    }
+    settled
+}
+
+/// Settles the due (or, with `force`, all) refreshes and deactivations of one namespace.
+pub fn settle_namespace(app: &App, ns: &mut Namespace, force: bool) -> usize {
+    let now_ms = wall_ms();
+    let due = |at: u64| force || at <= now_ms;
+    let mut work: Vec<(String, Vec<String>, bool)> = Vec::new();
+    for linked in ns.fc_accounts.iter() {
+        let features: Vec<String> =
+            linked.link.pending.iter().filter(|p| due(p.settles_at_ms)).map(|p| p.feature.clone()).collect();
+        let deactivate = linked.link.deactivates_at_ms.is_some_and(due);
+        if !features.is_empty() || deactivate {
+            work.push((linked.account.id.clone(), features, deactivate));
+        }
+    }
+    let mut settled = 0;
+    let cause = Cause::default();
+    for (account_id, features, deactivate) in work {
+        for feature in features {
+            settle_feature(app, ns, &account_id, &feature, &cause);
+            settled += 1;
+        }
+        if deactivate {
+            deactivate_account(app, ns, &account_id, &cause);
+        }
+    }
+    settled
+}
+
+fn fixture_of<'a>(app: &'a App, linked: &LinkedAccount) -> Option<&'a AccountFixture> {
+    app.fixtures.institution(&linked.link.institution)?.account(&linked.link.fixture_account)
+}
+
+fn settle_feature(app: &App, ns: &mut Namespace, account_id: &str, feature: &str, cause: &Cause) {
+    let now = app.clock.now();
+    let Some(linked) = ns.fc_accounts.get(account_id).cloned() else { return };
+    let fixture = fixture_of(app, &linked).cloned();
+    let refresh_feature = match feature {
+        "balance" => RefreshFeature::Balance,
+        "ownership" => RefreshFeature::Ownership,
+        _ => RefreshFeature::Transactions,
+    };
+    let outcome = fixture.as_ref().map(|f| f.refresh.outcome(refresh_feature)).unwrap_or_default();
+    let succeeded = outcome == RefreshOutcome::Succeeded;
+    if succeeded {
+        match feature {
+            "balance" => {
+                if let Some(f) = &fixture {
+                    let balance: Option<Balance> = serde_json::from_value(f.balance.to_wire(now)).ok();
+                    if let Some(acct) = ns.fc_accounts.get_mut(account_id) {
+                        acct.account.balance = balance;
+                    }
+                }
+            }
+            "ownership" => refresh_ownership(app, ns, account_id, fixture.as_ref(), now),
+            _ => refresh_transactions(app, ns, account_id, fixture.as_ref(), now),
+        }
+    }
+    let Some(linked) = ns.fc_accounts.get_mut(account_id) else { return };
+    linked.link.pending.retain(|p| p.feature != feature);
+    let slot = match feature {
+        "balance" => &mut linked.account.balance_refresh,
+        "ownership" => &mut linked.account.ownership_refresh,
+        _ => &mut linked.account.transaction_refresh,
+    };
+    if let Some(refresh) = slot {
+        refresh.status = if succeeded { "succeeded" } else { "failed" }.to_string();
+        refresh.next_refresh_available_at = Some(now + COOLDOWN_SECONDS);
+    }
+    let wire = serde_json::to_value(&linked.account).unwrap_or_default();
+    let event = match feature {
+        "balance" => "financial_connections.account.refreshed_balance",
+        "ownership" => "financial_connections.account.refreshed_ownership",
+        _ => "financial_connections.account.refreshed_transactions",
+    };
+    // Stripe fires `refreshed_*` on failure as well as success (docs, Balances).
+    emit(app, ns, event, wire, None, cause);
+}
+
+fn refresh_ownership(app: &App, ns: &mut Namespace, account_id: &str, fixture: Option<&AccountFixture>, now: i64) {
+    let ownership = Ownership { id: app.ids.next(IdKind::Ownership), created: now, account: account_id.to_string() };
+    for owner in fixture.map(|f| f.owners.as_slice()).unwrap_or_default() {
+        ns.insert_owner(Owner {
+            id: app.ids.next(IdKind::Owner),
+            object: OwnerTag,
+            email: owner.email.clone(),
+            name: owner.name.clone(),
+            ownership: ownership.id.clone(),
+            phone: owner.phone.clone(),
+            raw_address: owner.raw_address.clone(),
+            refreshed_at: Some(now),
+        });
+    }
+    if let Some(linked) = ns.fc_accounts.get_mut(account_id) {
+        linked.account.ownership = Some(ownership.id.clone());
+    }
+    ns.ownerships.insert(ownership.id.clone(), now, ownership);
+}
+
+fn refresh_transactions(app: &App, ns: &mut Namespace, account_id: &str, fixture: Option<&AccountFixture>, now: i64) {
+    let Some(linked) = ns.fc_accounts.get(account_id) else { return };
+    let Some(refresh_id) = linked.account.transaction_refresh.as_ref().and_then(|r| r.id.clone()) else { return };
+    let from = linked.link.transactions_until.unwrap_or(now - HISTORY_SECONDS);
+    let still_pending = linked.link.pending_transactions.clone();
+    let seed = app.seed;
+    // Transactions that were pending post or void in place, carrying the new refresh id
+    // (why `transaction_refresh[after]` returns them again).
+    for txn_id in &still_pending {
+        if let Some(txn) = ns.transactions.get_mut(txn_id) {
+            match transactions::settle_pending(seed, txn_id) {
+                transactions::PendingOutcome::Post => {
+                    txn.status = "posted".into();
+                    txn.status_transitions.posted_at = Some(now);
+                }
+                transactions::PendingOutcome::Void => {
+                    txn.status = "void".into();
+                    txn.status_transitions.void_at = Some(now);
+                }
+            }
+            txn.transaction_refresh = refresh_id.clone();
+            txn.updated = now;
+        }
+    }
+    let mut new_pending = Vec::new();
+    if let Some(profile) = fixture.map(|f| f.transaction_profile) {
+        for generated in transactions::generate(seed, account_id, profile, from, now) {
+            let pending = transactions::is_recent(generated.transacted_at, now);
+            let txn = Transaction {
+                id: app.ids.next(IdKind::Transaction),
+                object: TransactionTag,
+                account: account_id.to_string(),
+                amount: generated.amount,
+                currency: generated.currency,
+                description: generated.description,
+                livemode: false,
+                status: if pending { "pending" } else { "posted" }.to_string(),
+                status_transitions: StatusTransitions {
+                    posted_at: (!pending).then_some(generated.transacted_at),
+                    void_at: None,
+                },
+                transacted_at: generated.transacted_at,
+                transaction_refresh: refresh_id.clone(),
+                updated: now,
+            };
+            if pending {
+                new_pending.push(txn.id.clone());
+            }
+            ns.insert_transaction(txn);
+        }
+    }
+    if let Some(linked) = ns.fc_accounts.get_mut(account_id) {
+        linked.link.transactions_until = Some(now);
+        linked.link.transaction_refreshes.push(refresh_id);
+        linked.link.transactions_fetched = true;
+        linked.link.pending_transactions = new_pending;
+    }
+}
+
+fn deactivate_account(app: &App, ns: &mut Namespace, account_id: &str, cause: &Cause) {
+    let Some(linked) = ns.fc_accounts.get_mut(account_id) else { return };
+    linked.link.deactivates_at_ms = None;
+    if linked.account.status != "active" {
+        return;
+    }
+    linked.account.status = "inactive".into();
+    let wire = serde_json::to_value(&linked.account).unwrap_or_default();
+    emit(app, ns, "financial_connections.account.deactivated", wire, Some(json!({"status": "active"})), cause);
+}

@@ -1,0 +1,34 @@
+//! Financial Connections resources: sessions, accounts (with owners), transactions.
+
+pub mod accounts;
+pub mod sessions;
+pub mod transactions;
+
+use crate::model::financial_connections::Ownership;
+use crate::store::table::Cursor;
+use crate::store::Namespace;
+use crate::stripe::error::ApiError;
+use crate::stripe::list::List;
+use serde_json::{json, Value};
+
+/// `resource_missing` for a Financial Connections id in the path.
+pub fn no_such(object: &str, id: &str) -> ApiError {
+    ApiError::no_such_in_path(&format!("financial connections {object}"), id)
+}
+
+/// An ownership as `expand[]=ownership` renders it: the snapshot and its first owners.
+pub fn ownership_wire(ns: &Namespace, ownership: &Ownership) -> Value {
+    let empty = Default::default();
+    let index = ns.index.owners_by_ownership.get(&ownership.id).unwrap_or(&empty);
+    let owners = ns
+        .owners
+        .page_in(index, Cursor::Start, 10, |_| true)
+        .map(|page| List::from_page(page, format!("/v1/financial_connections/accounts/{}/owners?ownership={}", ownership.account, ownership.id)))
+        .ok();
+    json!({
+        "id": ownership.id,
+        "object": "financial_connections.account_ownership",
+        "created": ownership.created,
+        "owners": owners,
+    })
+}

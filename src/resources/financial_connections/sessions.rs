@@ -1,0 +1,128 @@
+//! Sessions: `POST /v1/financial_connections/sessions`, `GET …/sessions/{id}`.
+//!
+//! A session starts with no accounts; completing the flow (hosted page, control API, or a
+//! scripted scenario) links them through [`crate::engine::complete_session`].
+
+use super::no_such;
+use crate::api::{Ctx, HandlerResult};
+use crate::model::financial_connections::{AccountHolder, Filters, Session, SessionStatus};
+use crate::store::Namespace;
+use crate::stripe::error::ApiError;
+use crate::stripe::ids::IdKind;
+use crate::stripe::list::CountedList;
+use crate::stripe::params::{Field, Kind};
+use serde_json::{json, Value};
+
+const PERMISSIONS: Kind = Kind::Enum(&["balances", "ownership", "payment_method", "transactions"]);
+const SUBCATEGORIES: Kind = Kind::Enum(&["checking", "credit_card", "line_of_credit", "mortgage", "savings"]);
+
+const ACCOUNT_HOLDER: &[Field] = &[
+    Field::new("type", Kind::Enum(&["account", "customer"])).required(),
+    Field::new("account", Kind::String),
+    Field::new("customer", Kind::String),
+    Field::new("customer_account", Kind::String),
+];
+
+const FILTERS: &[Field] = &[
+    Field::new("account_subcategories", Kind::Array(&SUBCATEGORIES)),
+    Field::new("countries", Kind::Array(&Kind::String)),
+    Field::new("require_payment_method_support", Kind::Enum(&["all", "at_least_one", "none"])),
+];
+
+const CREATE: &[Field] = &[
+    Field::new("account_holder", Kind::Object(ACCOUNT_HOLDER)).required(),
+    Field::new("permissions", Kind::Array(&PERMISSIONS)).required(),
+    Field::new("filters", Kind::Object(FILTERS)),
+    Field::new("limits", Kind::Object(&[Field::new("accounts", Kind::Integer).required()])).emptiable(),
+    Field::new("manual_entry", Kind::Object(&[Field::new("mode", Kind::Enum(&["automatic", "disabled"]))])),
+    Field::new("prefetch", Kind::Array(&Kind::Enum(&["balances", "ownership", "transactions"]))),
+    Field::new("return_url", Kind::String),
+];
+
+/// `POST /v1/financial_connections/sessions`
+pub fn create(ctx: &mut Ctx<'_>) -> HandlerResult {
+    let p = ctx.params(CREATE)?;
+    let holder = p.map("account_holder").cloned().unwrap_or_default();
+    let holder_type = holder.str("type").unwrap_or_default().to_string();
+    let (customer, account) = {
+        let ns = ctx.ns.read();
+        match holder_type.as_str() {
+            "customer" => {
+                let id = holder.non_empty("customer").ok_or_else(|| ApiError::missing_parameter("account_holder[customer]"))?;
+                if ns.customers.get(id).is_none() {
+                    return Err(ApiError::no_such_in_param("customer", id, "account_holder[customer]"));
+                }
+                (Some(id.to_string()), None)
+            }
+            _ => {
+                let id = holder.non_empty("account").ok_or_else(|| ApiError::missing_parameter("account_holder[account]"))?;
+                if ns.accounts.get(id).is_none() {
+                    return Err(ApiError::no_such_in_param("account", id, "account_holder[account]"));
+                }
+                (None, Some(id.to_string()))
+            }
+        }
+    };
+    let permissions = p.strings("permissions");
+    if permissions.is_empty() {
+        return Err(ApiError::missing_parameter("permissions"));
+    }
+    let filters = p.map("filters").map(|f| Filters {
+        account_subcategories: f.contains("account_subcategories").then(|| f.strings("account_subcategories")),
+        countries: f.contains("countries").then(|| f.strings("countries")),
+    });
+    let session = Session {
+        id: ctx.new_id(IdKind::Session),
+        created: ctx.now,
+        account_holder: AccountHolder { account, customer, holder_type },
+        accounts: Vec::new(),
+        client_secret: ctx.new_id(IdKind::SessionClientSecret),
+        filters: filters.unwrap_or_default(),
+        permissions,
+        prefetch: p.strings("prefetch"),
+        return_url: p.non_empty("return_url").map(str::to_string),
+        status: SessionStatus::Pending,
+        failure: None,
+        institution: None,
+        bank_account_token: None,
+    };
+    let wire = {
+        let mut ns = ctx.ns.write();
+        ns.sessions.insert(session.id.clone(), session.created, session.clone());
+        ctx.app.store.index_session(&session.client_secret, &ctx.namespace, &session.id);
+        session_wire(&ns, &session)
+    };
+    ctx.render(&wire)
+}
+
+/// `GET /v1/financial_connections/sessions/{id}`
+pub fn retrieve(ctx: &mut Ctx<'_>, id: &str) -> HandlerResult {
+    ctx.params(&[])?;
+    let wire = {
+        let ns = ctx.ns.read();
+        let session = ns.sessions.get(id).ok_or_else(|| no_such("session", id))?;
+        session_wire(&ns, session)
+    };
+    ctx.render(&wire)
+}
+
+/// A session as Stripe's server API renders it: the linked accounts embedded as a list.
+pub fn session_wire(ns: &Namespace, session: &Session) -> Value {
+    let accounts: Vec<&crate::model::financial_connections::FcAccount> =
+        session.accounts.iter().filter_map(|id| ns.fc_accounts.get(id)).map(|l| &l.account).collect();
+    let mut wire = json!({
+        "id": session.id,
+        "object": "financial_connections.session",
+        "account_holder": session.account_holder,
+        "accounts": CountedList::new(accounts, "/v1/financial_connections/accounts"),
+        "client_secret": session.client_secret,
+        "filters": session.filters,
+        "livemode": false,
+        "permissions": session.permissions,
+        "prefetch": session.prefetch,
+    });
+    if let Some(url) = &session.return_url {
+        wire["return_url"] = json!(url);
+    }
+    wire
+}

@@ -1,0 +1,277 @@
+//! PaymentMethods of type `us_bank_account`: create (from a Financial Connections account,
+//! or from raw account and routing numbers), retrieve, update, attach, detach, list, and a
+//! customer's list.
+
+use crate::api::{Ctx, HandlerResult};
+use crate::model::payment_method::{BillingDetails, Networks, PaymentMethod, PaymentMethodTag, UsBankAccount};
+use crate::model::{Address, Metadata};
+use crate::resources::customers::merge_metadata;
+use crate::store::table::KeySet;
+use crate::stripe::error::ApiError;
+use crate::stripe::ids::IdKind;
+use crate::stripe::list::{List, ListParams, PAGINATION};
+use crate::stripe::params::{Field, Kind, ParamMap, METADATA};
+use std::hash::{Hash, Hasher};
+
+const ADDRESS: &[Field] = &[
+    Field::new("city", Kind::String).emptiable(),
+    Field::new("country", Kind::String).emptiable(),
+    Field::new("line1", Kind::String).emptiable(),
+    Field::new("line2", Kind::String).emptiable(),
+    Field::new("postal_code", Kind::String).emptiable(),
+    Field::new("state", Kind::String).emptiable(),
+];
+
+const BILLING_DETAILS: &[Field] = &[
+    Field::new("address", Kind::Object(ADDRESS)).emptiable(),
+    Field::new("email", Kind::String).emptiable(),
+    Field::new("name", Kind::String).emptiable(),
+    Field::new("phone", Kind::String).emptiable(),
+];
+
+const US_BANK_ACCOUNT: &[Field] = &[
+    Field::new("account_holder_type", Kind::Enum(&["company", "individual"])),
+    Field::new("account_number", Kind::String),
+    Field::new("account_type", Kind::Enum(&["checking", "savings"])),
+    Field::new("financial_connections_account", Kind::String),
+    Field::new("routing_number", Kind::String),
+];
+
+const CREATE: &[Field] = &[
+    Field::new("type", Kind::String),
+    Field::new("us_bank_account", Kind::Object(US_BANK_ACCOUNT)),
+    Field::new("billing_details", Kind::Object(BILLING_DETAILS)),
+    Field::new("customer", Kind::String),
+    Field::new("payment_method", Kind::String),
+    Field::new("metadata", Kind::Metadata),
+    Field::new("allow_redisplay", Kind::Enum(&["always", "limited", "unspecified"])),
+];
+
+const UPDATE: &[Field] = &[
+    Field::new("billing_details", Kind::Object(BILLING_DETAILS)),
+    METADATA,
+    Field::new("us_bank_account", Kind::Object(&[Field::new("account_holder_type", Kind::Enum(&["company", "individual"]))])),
+];
+
+const LIST: &[Field] = &[PAGINATION[0], PAGINATION[1], PAGINATION[2], Field::new("customer", Kind::String), Field::new("type", Kind::String)];
+const CUSTOMER_LIST: &[Field] = &[PAGINATION[0], PAGINATION[1], PAGINATION[2], Field::new("type", Kind::String)];
+
+/// `POST /v1/payment_methods`
+pub fn create(ctx: &mut Ctx<'_>) -> HandlerResult {
+    let p = ctx.params(CREATE)?;
+    let method_type = p.non_empty("type").ok_or_else(|| ApiError::missing_parameter("type"))?;
+    if method_type != "us_bank_account" {
+        return Err(ApiError::invalid_request(format!(
+            "fcmock emulates Financial Connections and creates only `us_bank_account` PaymentMethods, not `{method_type}`."
+        ))
+        .with_param("type"));
+    }
+    if p.contains("payment_method") || p.contains("customer") {
+        // Cloning a customer's PaymentMethod onto a connected account (Connect only).
+        let param = if p.contains("customer") { "customer" } else { "payment_method" };
+        return Err(ApiError::invalid_request("fcmock does not emulate cloning PaymentMethods between accounts.").with_param(param));
+    }
+    let billing = billing_details(p.map("billing_details"), BillingDetails::default());
+    if billing.name.is_none() {
+        // Stripe requires the account holder's name for us_bank_account PaymentMethods.
+        return Err(ApiError::missing_parameter("billing_details[name]"));
+    }
+    let bank = p.map("us_bank_account").cloned().unwrap_or_default();
+    let us_bank_account = match bank.non_empty("financial_connections_account") {
+        Some(fca) => from_fc_account(ctx, fca, &bank)?,
+        None => from_numbers(&bank)?,
+    };
+    let mut metadata = Metadata::new();
+    merge_metadata(&mut metadata, p.get("metadata"));
+    let pm = PaymentMethod {
+        id: ctx.new_id(IdKind::PaymentMethod),
+        object: PaymentMethodTag,
+        billing_details: billing,
+        created: ctx.now,
+        customer: None,
+        livemode: false,
+        metadata,
+        method_type: "us_bank_account".into(),
+        us_bank_account,
+    };
+    ctx.ns.write().upsert_payment_method(pm.clone());
+    ctx.render(&pm)
+}
+
+fn from_fc_account(ctx: &Ctx<'_>, fca: &str, bank: &ParamMap) -> Result<UsBankAccount, ApiError> {
+    let param = "us_bank_account[financial_connections_account]";
+    let ns = ctx.ns.read();
+    let linked = ns.fc_accounts.get(fca).ok_or_else(|| ApiError::no_such_in_param("financial connections account", fca, param))?;
+    let account = &linked.account;
+    if !account.permissions.as_ref().is_some_and(|p| p.iter().any(|p| p == "payment_method")) {
+        return Err(ApiError::invalid_request(format!(
+            "The Financial Connections account {fca} was not collected with the `payment_method` permission, so it cannot be used to create a PaymentMethod."
+        ))
+        .with_param(param));
+    }
+    if !account.supported_payment_method_types.iter().any(|t| t == "us_bank_account") {
+        return Err(ApiError::invalid_request(format!(
+            "The Financial Connections account {fca} does not support the `us_bank_account` payment method type."
+        ))
+        .with_param(param));
+    }
+    let fixture = ctx.app.fixtures.institution(&linked.link.institution).and_then(|i| i.account(&linked.link.fixture_account));
+    let routing = fixture.map(|f| f.routing_number.clone()).unwrap_or_else(|| "110000000".into());
+    let number = fixture.map(|f| f.account_number.clone()).unwrap_or_else(|| format!("0000{}", account.last4.clone().unwrap_or_default()));
+    Ok(UsBankAccount {
+        account_holder_type: bank
+            .str("account_holder_type")
+            .map(str::to_string)
+            .or_else(|| fixture.map(|f| f.account_holder_type.as_str().to_string())),
+        account_type: Some(if account.subcategory == "savings" { "savings" } else { "checking" }.into()),
+        bank_name: Some(bank_name(&routing)),
+        financial_connections_account: Some(fca.to_string()),
+        fingerprint: Some(fingerprint(&routing, &number)),
+        last4: account.last4.clone(),
+        networks: Some(Networks { preferred: Some("ach".into()), supported: vec!["ach".into()] }),
+        routing_number: Some(routing),
+        status_details: None,
+    })
+}
+
+fn from_numbers(bank: &ParamMap) -> Result<UsBankAccount, ApiError> {
+    let number = bank.non_empty("account_number").ok_or_else(|| ApiError::missing_parameter("us_bank_account[account_number]"))?;
+    let routing = bank.non_empty("routing_number").ok_or_else(|| ApiError::missing_parameter("us_bank_account[routing_number]"))?;
+    if routing.len() != 9 || !routing.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(ApiError::invalid_request("Routing number must have 9 digits").with_param("us_bank_account[routing_number]"));
+    }
+    Ok(UsBankAccount {
+        account_holder_type: bank.str("account_holder_type").map(str::to_string),
+        account_type: Some(bank.str("account_type").unwrap_or("checking").to_string()),
+        bank_name: Some(bank_name(routing)),
+        financial_connections_account: None,
+        fingerprint: Some(fingerprint(routing, number)),
+        last4: Some(number[number.len().saturating_sub(4)..].to_string()),
+        networks: Some(Networks { preferred: Some("ach".into()), supported: vec!["ach".into()] }),
+        routing_number: Some(routing.to_string()),
+        status_details: None,
+    })
+}
+
+/// Stripe names the test routing number 110000000 "STRIPE TEST BANK" (Tokens API docs).
+pub fn bank_name(routing: &str) -> String {
+    if routing == "110000000" { "STRIPE TEST BANK" } else { "TEST BANK" }.to_string()
+}
+
+/// A stable 16-character fingerprint of an account, like Stripe's: the same account
+/// number always has the same fingerprint.
+pub fn fingerprint(routing: &str, number: &str) -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    let mut out = String::with_capacity(16);
+    for i in 0..16u8 {
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        (routing, number, i).hash(&mut h);
+        out.push(ALPHABET[(h.finish() % ALPHABET.len() as u64) as usize] as char);
+    }
+    out
+}
+
+fn billing_details(p: Option<&ParamMap>, mut current: BillingDetails) -> BillingDetails {
+    let Some(p) = p else { return current };
+    let text = |k: &str| p.str(k).filter(|s| !s.is_empty()).map(str::to_string);
+    if p.contains("email") {
+        current.email = text("email");
+    }
+    if p.contains("name") {
+        current.name = text("name");
+    }
+    if p.contains("phone") {
+        current.phone = text("phone");
+    }
+    if let Some(a) = p.map("address") {
+        let t = |k: &str| a.str(k).filter(|s| !s.is_empty()).map(str::to_string);
+        current.address = Address { city: t("city"), country: t("country"), line1: t("line1"), line2: t("line2"), postal_code: t("postal_code"), state: t("state") };
+    } else if p.str("address") == Some("") {
+        current.address = Address::default();
+    }
+    current
+}
+
+fn find(ctx: &Ctx<'_>, id: &str) -> Result<PaymentMethod, ApiError> {
+    ctx.ns.read().payment_methods.get(id).cloned().ok_or_else(|| ApiError::no_such_in_path("PaymentMethod", id))
+}
+
+/// `GET /v1/payment_methods/{id}`
+pub fn retrieve(ctx: &mut Ctx<'_>, id: &str) -> HandlerResult {
+    ctx.params(&[])?;
+    let pm = find(ctx, id)?;
+    ctx.render(&pm)
+}
+
+/// `POST /v1/payment_methods/{id}`
+pub fn update(ctx: &mut Ctx<'_>, id: &str) -> HandlerResult {
+    let p = ctx.params(UPDATE)?;
+    let mut pm = find(ctx, id)?;
+    pm.billing_details = billing_details(p.map("billing_details"), pm.billing_details);
+    merge_metadata(&mut pm.metadata, p.get("metadata"));
+    if let Some(t) = p.map("us_bank_account").and_then(|b| b.str("account_holder_type")) {
+        pm.us_bank_account.account_holder_type = Some(t.to_string());
+    }
+    ctx.ns.write().upsert_payment_method(pm.clone());
+    ctx.render(&pm)
+}
+
+/// `POST /v1/payment_methods/{id}/attach`
+pub fn attach(ctx: &mut Ctx<'_>, id: &str) -> HandlerResult {
+    let p = ctx.params(&[Field::new("customer", Kind::String).required()])?;
+    let customer = p.str("customer").unwrap_or_default().to_string();
+    let mut pm = find(ctx, id)?;
+    if ctx.ns.read().customers.get(&customer).is_none() {
+        return Err(ApiError::no_such_in_param("customer", &customer, "customer"));
+    }
+    pm.customer = Some(customer);
+    ctx.ns.write().upsert_payment_method(pm.clone());
+    ctx.render(&pm)
+}
+
+/// `POST /v1/payment_methods/{id}/detach`
+pub fn detach(ctx: &mut Ctx<'_>, id: &str) -> HandlerResult {
+    ctx.params(&[])?;
+    let mut pm = find(ctx, id)?;
+    if pm.customer.is_none() {
+        return Err(ApiError::invalid_request(
+            "The payment method you provided is not attached to a customer so detachment is impossible.",
+        ));
+    }
+    pm.customer = None;
+    ctx.ns.write().upsert_payment_method(pm.clone());
+    ctx.render(&pm)
+}
+
+/// `GET /v1/payment_methods`
+pub fn list(ctx: &mut Ctx<'_>) -> HandlerResult {
+    let p = ctx.params(LIST)?;
+    let customer = p.non_empty("customer").map(str::to_string);
+    list_for(ctx, &p, customer, "/v1/payment_methods".into())
+}
+
+/// `GET /v1/customers/{id}/payment_methods`
+pub fn list_for_customer(ctx: &mut Ctx<'_>, customer: &str) -> HandlerResult {
+    let p = ctx.params(CUSTOMER_LIST)?;
+    if ctx.ns.read().customers.get(customer).is_none() {
+        return Err(ApiError::no_such_in_path("customer", customer));
+    }
+    list_for(ctx, &p, Some(customer.to_string()), format!("/v1/customers/{customer}/payment_methods"))
+}
+
+fn list_for(ctx: &Ctx<'_>, p: &ParamMap, customer: Option<String>, url: String) -> HandlerResult {
+    let page = ListParams::from_params(p)?;
+    let method_type = p.non_empty("type").map(str::to_string);
+    let list = {
+        let ns = ctx.ns.read();
+        let matches = |pm: &PaymentMethod| method_type.as_deref().is_none_or(|t| pm.method_type == t);
+        let empty = KeySet::new();
+        let found = match &customer {
+            Some(c) => ns.payment_methods.page_in(ns.index.payment_methods_by_customer.get(c).unwrap_or(&empty), page.cursor(), page.limit, matches),
+            None => ns.payment_methods.page(page.cursor(), page.limit, matches),
+        }
+        .map_err(page.cursor_error("PaymentMethod"))?;
+        List::from_page(found, url)
+    };
+    ctx.render(&list)
+}
