@@ -87,7 +87,10 @@ impl Ctx<'_> {
             expand::apply(&mut value, &self.expand, self)?;
             serde_json::to_vec_pretty(&value)
         };
-        Ok(Reply { status: 200, body: body.map_err(internal)? })
+        Ok(Reply {
+            status: 200,
+            body: body.map_err(internal)?,
+        })
     }
 
     /// A new object id.
@@ -113,7 +116,14 @@ pub async fn handle(app: &App, request: Request, request_id: &str) -> (Response,
         .map(str::to_string)
         .unwrap_or_else(|| app.settings.default_stripe_version.clone());
     if request.method == Method::OPTIONS {
-        return (with_stripe_headers(Response::new(200, "application/json", "{}"), request_id, &version), None);
+        return (
+            with_stripe_headers(
+                Response::new(200, "application/json", "{}"),
+                request_id,
+                &version,
+            ),
+            None,
+        );
     }
     let mut key_for_log = None;
     let outcome = answer(app, &request, request_id, &mut key_for_log);
@@ -121,18 +131,28 @@ pub async fn handle(app: &App, request: Request, request_id: &str) -> (Response,
         Ok(Answer::Fresh(reply, idem)) => {
             let response = Response::new(reply.status, "application/json", reply.body);
             if let Some((ns, key)) = idem {
-                let saved = Saved { status: reply_status(&response), body: response.body.clone(), request_id: request_id.to_string() };
+                let saved = Saved {
+                    status: reply_status(&response),
+                    body: response.body.clone(),
+                    request_id: request_id.to_string(),
+                };
                 app.idempotency.finish(&ns, &key, Some(saved));
                 response.with_header(HeaderName::from_static("idempotency-key"), &key)
             } else {
                 response
             }
         }
-        Ok(Answer::Replay(saved, key)) => Response::new(saved.status, "application/json", saved.body)
-            .with_header(HeaderName::from_static("idempotency-key"), &key)
-            .with_header(HeaderName::from_static("idempotent-replayed"), "true")
-            .with_header(HeaderName::from_static("original-request"), &saved.request_id),
-        Err((error, idem)) => {
+        Ok(Answer::Replay(saved, key)) => {
+            Response::new(saved.status, "application/json", saved.body)
+                .with_header(HeaderName::from_static("idempotency-key"), &key)
+                .with_header(HeaderName::from_static("idempotent-replayed"), "true")
+                .with_header(
+                    HeaderName::from_static("original-request"),
+                    &saved.request_id,
+                )
+        }
+        Err(refusal) => {
+            let (error, idem) = *refusal;
             let response = error_response(app, &error, request_id, None);
             if let Some((ns, key)) = idem {
                 // Stripe saves a result once the endpoint has started executing, and not for
@@ -150,7 +170,10 @@ pub async fn handle(app: &App, request: Request, request_id: &str) -> (Response,
             }
         }
     };
-    (with_stripe_headers(response, request_id, &version), key_for_log)
+    (
+        with_stripe_headers(response, request_id, &version),
+        key_for_log,
+    )
 }
 
 fn reply_status(response: &Response) -> u16 {
@@ -165,21 +188,40 @@ enum Answer {
     Replay(Saved, String),
 }
 
-fn answer(app: &App, request: &Request, request_id: &str, key_for_log: &mut Option<String>) -> Result<Answer, (ApiError, IdemSlot)> {
+/// A refused request, with the idempotency slot it occupied (boxed: errors are the rare path).
+type Refusal = Box<(ApiError, IdemSlot)>;
+
+fn answer(
+    app: &App,
+    request: &Request,
+    request_id: &str,
+    key_for_log: &mut Option<String>,
+) -> Result<Answer, Refusal> {
     let segments: Vec<&str> = request.path.split('/').skip(1).collect();
     let route = match router::resolve(&request.method, &segments) {
         Some(route) => route,
         None => {
-            let status = if router::path_exists(&segments) { 405 } else { 404 };
-            return Err((ApiError::unrecognized_url(request.method.as_str(), &request.path, status), None));
+            let status = if router::path_exists(&segments) {
+                405
+            } else {
+                404
+            };
+            return Err(Box::new((
+                ApiError::unrecognized_url(request.method.as_str(), &request.path, status),
+                None,
+            )));
         }
     };
-    let key = auth::authenticate(request.header("authorization"), app.settings.only_api_key.as_deref())
-        .map_err(|e| (e, None))?;
+    let key = auth::authenticate(
+        request.header("authorization"),
+        app.settings.only_api_key.as_deref(),
+    )
+    .map_err(|e| Box::new((e, None)))?;
     *key_for_log = Some(key.masked());
-    check_access(&key, route.access).map_err(|e| (e, None))?;
-    let namespace = namespace_for(app, &key, request.header("stripe-account")).map_err(|e| (e, None))?;
-    let params = decode_params(request).map_err(|e| (e, None))?;
+    check_access(&key, route.access).map_err(|e| Box::new((e, None)))?;
+    let namespace = namespace_for(app, &key, request.header("stripe-account"))
+        .map_err(|e| Box::new((e, None)))?;
+    let params = decode_params(request).map_err(|e| Box::new((e, None)))?;
 
     let idempotency_key = (request.method == Method::POST)
         .then(|| request.header("idempotency-key").map(str::to_string))
@@ -188,10 +230,13 @@ fn answer(app: &App, request: &Request, request_id: &str, key_for_log: &mut Opti
     let mut slot = None;
     if let Some(idem_key) = &idempotency_key {
         let fingerprint = fingerprint(&request.method, &request.path, &params);
-        match app.idempotency.begin(&namespace, idem_key, fingerprint, app.clock.now()) {
+        match app
+            .idempotency
+            .begin(&namespace, idem_key, fingerprint, app.clock.now())
+        {
             Ok(Begin::Replay(saved)) => return Ok(Answer::Replay(saved, idem_key.clone())),
             Ok(Begin::Proceed) => slot = Some((namespace.clone(), idem_key.clone())),
-            Err(e) => return Err((e, None)),
+            Err(e) => return Err(Box::new((e, None))),
         }
     }
 
@@ -209,7 +254,7 @@ fn answer(app: &App, request: &Request, request_id: &str, key_for_log: &mut Opti
     let result = std::panic::catch_unwind(AssertUnwindSafe(move || handler(&mut ctx)));
     match result {
         Ok(Ok(reply)) => Ok(Answer::Fresh(reply, slot)),
-        Ok(Err(error)) => Err((error, slot)),
+        Ok(Err(error)) => Err(Box::new((error, slot))),
         Err(panic) => {
             let what = panic
                 .downcast_ref::<&str>()
@@ -217,7 +262,10 @@ fn answer(app: &App, request: &Request, request_id: &str, key_for_log: &mut Opti
                 .or_else(|| panic.downcast_ref::<String>().cloned())
                 .unwrap_or_default();
             tracing::error!(request_id, path = %request.path, panic = %what, "handler panicked");
-            Err((ApiError::internal("An unknown error occurred"), slot))
+            Err(Box::new((
+                ApiError::internal("An unknown error occurred"),
+                slot,
+            )))
         }
     }
 }
@@ -256,9 +304,16 @@ fn namespace_for(app: &App, key: &ApiKey, stripe_account: Option<&str>) -> ApiRe
 
 fn decode_params(request: &Request) -> ApiResult<ParamMap> {
     if request.method == Method::POST && !request.body.is_empty() {
-        let content_type = request.header("content-type").unwrap_or("application/x-www-form-urlencoded");
-        let is_form = content_type.to_ascii_lowercase().starts_with("application/x-www-form-urlencoded");
-        let looks_like_json = request.body.first().is_some_and(|b| *b == b'{' || *b == b'[');
+        let content_type = request
+            .header("content-type")
+            .unwrap_or("application/x-www-form-urlencoded");
+        let is_form = content_type
+            .to_ascii_lowercase()
+            .starts_with("application/x-www-form-urlencoded");
+        let looks_like_json = request
+            .body
+            .first()
+            .is_some_and(|b| *b == b'{' || *b == b'[');
         if !is_form || looks_like_json {
             return Err(ApiError::invalid_request(format!(
                 "Invalid request: unsupported Content-Type {content_type}. Stripe's API (and so \
@@ -288,13 +343,25 @@ fn fingerprint(method: &Method, path: &str, params: &ParamMap) -> u64 {
 }
 
 /// Renders a Stripe error response (with Stripe's headers added by the caller).
-pub fn error_response(app: &App, error: &ApiError, request_id: &str, version: Option<&str>) -> Response {
+pub fn error_response(
+    app: &App,
+    error: &ApiError,
+    request_id: &str,
+    version: Option<&str>,
+) -> Response {
     if error.status >= 500 {
         tracing::warn!(request_id, status = error.status, message = %error.message, "server error");
     }
-    let mut response = Response::new(error.status, "application/json", error.to_body(request_id, app.clock.now()));
+    let mut response = Response::new(
+        error.status,
+        "application/json",
+        error.to_body(request_id, app.clock.now()),
+    );
     if let Some(retry) = error.should_retry {
-        response = response.with_header(HeaderName::from_static("stripe-should-retry"), if retry { "true" } else { "false" });
+        response = response.with_header(
+            HeaderName::from_static("stripe-should-retry"),
+            if retry { "true" } else { "false" },
+        );
     }
     if let Some(version) = version {
         response = with_stripe_headers(response, request_id, version);

@@ -2,12 +2,12 @@
 //! the top-level split between Stripe's API, fcmock's control API and static answers.
 
 use crate::clock::Clock;
-use crate::fixtures::Fixtures;
 use crate::config::Config;
+use crate::fixtures::Fixtures;
 use crate::server::{Request, Response, Service};
 use crate::store::Store;
-use crate::stripe::ids::{IdGenerator, IdKind};
 use crate::stripe::idempotency::IdempotencyCache;
+use crate::stripe::ids::{IdGenerator, IdKind};
 use crate::{api, control};
 use std::sync::Arc;
 use std::time::Instant;
@@ -109,7 +109,14 @@ impl Service for App {
         } else {
             api::handle(self, request, &request_id).await
         };
-        log_request(&method, &path, &response, started, &request_id, key.as_deref());
+        log_request(
+            &method,
+            &path,
+            &response,
+            started,
+            &request_id,
+            key.as_deref(),
+        );
         response
     }
 
@@ -126,8 +133,20 @@ impl Service for App {
                 "The request body could not be read: it ended before its declared length.",
             )
         };
-        let response = api::error_response(self, &error, &request_id, Some(&self.settings.default_stripe_version));
-        log_request(&request.method, &request.path, &response, Instant::now(), &request_id, None);
+        let response = api::error_response(
+            self,
+            &error,
+            &request_id,
+            Some(&self.settings.default_stripe_version),
+        );
+        log_request(
+            &request.method,
+            &request.path,
+            &response,
+            Instant::now(),
+            &request_id,
+            None,
+        );
         response
     }
 }

@@ -42,7 +42,9 @@ impl Clock {
             Some(at) => ClockState::Frozen { at },
             None => ClockState::Running { offset: 0 },
         };
-        Clock { state: RwLock::new(state) }
+        Clock {
+            state: RwLock::new(state),
+        }
     }
 
     /// The current mock time, in Unix seconds.
@@ -62,7 +64,9 @@ impl Clock {
     pub fn advance(&self, seconds: i64) {
         let mut state = self.state.write();
         *state = match *state {
-            ClockState::Running { offset } => ClockState::Running { offset: offset + seconds },
+            ClockState::Running { offset } => ClockState::Running {
+                offset: offset + seconds,
+            },
             ClockState::Frozen { at } => ClockState::Frozen { at: at + seconds },
         };
     }
@@ -71,7 +75,9 @@ impl Clock {
     pub fn unfreeze(&self) {
         let mut state = self.state.write();
         if let ClockState::Frozen { at } = *state {
-            *state = ClockState::Running { offset: at - system_now() };
+            *state = ClockState::Running {
+                offset: at - system_now(),
+            };
         }
     }
 

@@ -16,8 +16,12 @@ pub async fn handle(app: &App, request: &Request) -> Response {
     let segments: Vec<&str> = request.path.trim_start_matches('/').split('/').collect();
     let result = match (&request.method, segments.as_slice()) {
         (&Method::GET, ["_fcmock", "health"]) => Ok(json!({"status": "ok"})),
-        (&Method::POST, ["_fcmock", "sessions", id, "complete"]) => complete(app, id, &request.body),
-        (&Method::POST, ["_fcmock", "refreshes", "settle"]) => Ok(json!({"settled": engine::settle_all(app)})),
+        (&Method::POST, ["_fcmock", "sessions", id, "complete"]) => {
+            complete(app, id, &request.body)
+        }
+        (&Method::POST, ["_fcmock", "refreshes", "settle"]) => {
+            Ok(json!({"settled": engine::settle_all(app)}))
+        }
         _ => Err(ApiError::invalid_request(format!(
             "Unknown control API route: {} {}. The README lists the control API.",
             request.method, request.path
@@ -26,7 +30,11 @@ pub async fn handle(app: &App, request: &Request) -> Response {
     };
     match result {
         Ok(body) => reply(200, &body),
-        Err(e) => Response::new(e.status, "application/json", e.to_body("req_control", app.clock.now())),
+        Err(e) => Response::new(
+            e.status,
+            "application/json",
+            e.to_body("req_control", app.clock.now()),
+        ),
     }
 }
 
@@ -50,14 +58,27 @@ struct CompleteBody {
 
 /// Parses a JSON control-API body, answering a malformed one with a clear 400.
 pub fn parse_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
-    let body = if body.iter().all(u8::is_ascii_whitespace) { &b"{}"[..] } else { body };
-    serde_json::from_slice(body).map_err(|e| ApiError::invalid_request(format!("Invalid JSON body: {e}")))
+    let body = if body.iter().all(u8::is_ascii_whitespace) {
+        &b"{}"[..]
+    } else {
+        body
+    };
+    serde_json::from_slice(body)
+        .map_err(|e| ApiError::invalid_request(format!("Invalid JSON body: {e}")))
 }
 
 /// Turns `outcome` / `failure` / `institution` / `accounts` into a completion.
-pub fn completion(outcome: &str, failure: Option<&str>, institution: Option<String>, accounts: Option<Vec<String>>) -> Result<Completion, ApiError> {
+pub fn completion(
+    outcome: &str,
+    failure: Option<&str>,
+    institution: Option<String>,
+    accounts: Option<Vec<String>>,
+) -> Result<Completion, ApiError> {
     match outcome {
-        "success" => Ok(Completion::Success { institution, accounts }),
+        "success" => Ok(Completion::Success {
+            institution,
+            accounts,
+        }),
         "cancel" => Ok(Completion::Cancel),
         "failure" => {
             let name = failure.ok_or_else(|| ApiError::missing_parameter("failure"))?;
@@ -67,13 +88,21 @@ pub fn completion(outcome: &str, failure: Option<&str>, institution: Option<Stri
             })?;
             Ok(Completion::Failure(failure))
         }
-        _ => Err(ApiError::invalid_enum("outcome", &["success", "cancel", "failure"])),
+        _ => Err(ApiError::invalid_enum(
+            "outcome",
+            &["success", "cancel", "failure"],
+        )),
     }
 }
 
 fn complete(app: &App, session_id: &str, body: &[u8]) -> Result<Value, ApiError> {
     let body: CompleteBody = parse_body(body)?;
-    let completion = completion(&body.outcome, body.failure.as_deref(), body.institution, body.accounts)?;
+    let completion = completion(
+        &body.outcome,
+        body.failure.as_deref(),
+        body.institution,
+        body.accounts,
+    )?;
     let namespace = app
         .store
         .namespace_of_session(session_id)
@@ -81,6 +110,9 @@ fn complete(app: &App, session_id: &str, body: &[u8]) -> Result<Value, ApiError>
     let ns = app.store.namespace(&namespace);
     let mut ns = ns.write();
     engine::complete_session(app, &mut ns, session_id, completion, &Cause::default())?;
-    let session = ns.sessions.get(session_id).ok_or_else(|| ApiError::internal("session vanished"))?;
+    let session = ns
+        .sessions
+        .get(session_id)
+        .ok_or_else(|| ApiError::internal("session vanished"))?;
     Ok(session_wire(&ns, session))
 }

@@ -50,7 +50,11 @@ pub use config::Config;
 ///
 /// The caller binds, so tests can listen on port 0 and read the address back. Fails before
 /// serving when the fixtures do not load.
-pub async fn serve(listener: TcpListener, config: &Config, shutdown: impl Future<Output = ()>) -> Result<App, String> {
+pub async fn serve(
+    listener: TcpListener,
+    config: &Config,
+    shutdown: impl Future<Output = ()>,
+) -> Result<App, String> {
     let public_url = match &config.public_url {
         Some(url) => url.trim_end_matches('/').to_string(),
         None => match listener.local_addr() {
@@ -74,8 +78,7 @@ pub async fn healthcheck(url: &str) -> std::process::ExitCode {
     use http_body_util::{BodyExt, Empty};
     use hyper_util::client::legacy::Client;
     use hyper_util::rt::TokioExecutor;
-    let client: Client<_, Empty<bytes::Bytes>> =
-        Client::builder(TokioExecutor::new()).build_http();
+    let client: Client<_, Empty<bytes::Bytes>> = Client::builder(TokioExecutor::new()).build_http();
     let Ok(uri) = url.parse::<hyper::Uri>() else {
         eprintln!("fcmock healthcheck: invalid URL {url}");
         return std::process::ExitCode::FAILURE;

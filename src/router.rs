@@ -32,7 +32,10 @@ pub struct Route<'a> {
 type ByIdHandler = fn(&mut Ctx<'_>, &str) -> HandlerResult;
 
 fn secret<'a>(handler: Handler<'a>) -> Option<Route<'a>> {
-    Some(Route { handler, access: Access::Secret })
+    Some(Route {
+        handler,
+        access: Access::Secret,
+    })
 }
 
 fn secret_by_id<'a>(id: &'a str, handler: ByIdHandler) -> Option<Route<'a>> {
@@ -56,31 +59,57 @@ pub fn resolve<'a>(method: &Method, path: &[&'a str]) -> Option<Route<'a>> {
         ("GET", ["v1", "accounts", id]) => secret_by_id(id, accounts::retrieve),
 
         ("POST", ["v1", "financial_connections", "sessions"]) => secret(Box::new(sessions::create)),
-        ("GET", ["v1", "financial_connections", "sessions", id]) => secret_by_id(id, sessions::retrieve),
+        ("GET", ["v1", "financial_connections", "sessions", id]) => {
+            secret_by_id(id, sessions::retrieve)
+        }
 
         ("GET", ["v1", "financial_connections", "accounts"]) => secret(Box::new(fc_accounts::list)),
-        ("GET", ["v1", "financial_connections", "accounts", id]) => secret_by_id(id, fc_accounts::retrieve),
-        ("POST", ["v1", "financial_connections", "accounts", id, "disconnect"]) => secret_by_id(id, fc_accounts::disconnect),
-        ("POST", ["v1", "financial_connections", "accounts", id, "refresh"]) => secret_by_id(id, fc_accounts::refresh),
-        ("POST", ["v1", "financial_connections", "accounts", id, "subscribe"]) => secret_by_id(id, fc_accounts::subscribe),
-        ("POST", ["v1", "financial_connections", "accounts", id, "unsubscribe"]) => secret_by_id(id, fc_accounts::unsubscribe),
-        ("GET", ["v1", "financial_connections", "accounts", id, "owners"]) => secret_by_id(id, fc_accounts::owners),
+        ("GET", ["v1", "financial_connections", "accounts", id]) => {
+            secret_by_id(id, fc_accounts::retrieve)
+        }
+        ("POST", ["v1", "financial_connections", "accounts", id, "disconnect"]) => {
+            secret_by_id(id, fc_accounts::disconnect)
+        }
+        ("POST", ["v1", "financial_connections", "accounts", id, "refresh"]) => {
+            secret_by_id(id, fc_accounts::refresh)
+        }
+        ("POST", ["v1", "financial_connections", "accounts", id, "subscribe"]) => {
+            secret_by_id(id, fc_accounts::subscribe)
+        }
+        ("POST", ["v1", "financial_connections", "accounts", id, "unsubscribe"]) => {
+            secret_by_id(id, fc_accounts::unsubscribe)
+        }
+        ("GET", ["v1", "financial_connections", "accounts", id, "owners"]) => {
+            secret_by_id(id, fc_accounts::owners)
+        }
 
-        ("GET", ["v1", "financial_connections", "transactions"]) => secret(Box::new(transactions::list)),
-        ("GET", ["v1", "financial_connections", "transactions", id]) => secret_by_id(id, transactions::retrieve),
+        ("GET", ["v1", "financial_connections", "transactions"]) => {
+            secret(Box::new(transactions::list))
+        }
+        ("GET", ["v1", "financial_connections", "transactions", id]) => {
+            secret_by_id(id, transactions::retrieve)
+        }
 
         ("POST", ["v1", "payment_methods"]) => secret(Box::new(payment_methods::create)),
         ("GET", ["v1", "payment_methods"]) => secret(Box::new(payment_methods::list)),
         ("GET", ["v1", "payment_methods", id]) => secret_by_id(id, payment_methods::retrieve),
         ("POST", ["v1", "payment_methods", id]) => secret_by_id(id, payment_methods::update),
-        ("POST", ["v1", "payment_methods", id, "attach"]) => secret_by_id(id, payment_methods::attach),
-        ("POST", ["v1", "payment_methods", id, "detach"]) => secret_by_id(id, payment_methods::detach),
-        ("GET", ["v1", "customers", id, "payment_methods"]) => secret_by_id(id, payment_methods::list_for_customer),
+        ("POST", ["v1", "payment_methods", id, "attach"]) => {
+            secret_by_id(id, payment_methods::attach)
+        }
+        ("POST", ["v1", "payment_methods", id, "detach"]) => {
+            secret_by_id(id, payment_methods::detach)
+        }
+        ("GET", ["v1", "customers", id, "payment_methods"]) => {
+            secret_by_id(id, payment_methods::list_for_customer)
+        }
         _ => None,
     }
 }
 
 /// Whether any method is routed at this path (to tell a 405 from a 404).
 pub fn path_exists(path: &[&str]) -> bool {
-    [Method::GET, Method::POST, Method::DELETE].iter().any(|m| resolve(m, path).is_some())
+    [Method::GET, Method::POST, Method::DELETE]
+        .iter()
+        .any(|m| resolve(m, path).is_some())
 }

@@ -56,7 +56,10 @@ impl Response {
     pub fn new(status: u16, content_type: &'static str, body: impl Into<Bytes>) -> Self {
         Response {
             status: StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-            headers: vec![(hyper::header::CONTENT_TYPE, HeaderValue::from_static(content_type))],
+            headers: vec![(
+                hyper::header::CONTENT_TYPE,
+                HeaderValue::from_static(content_type),
+            )],
             body: body.into(),
         }
     }
@@ -166,13 +169,16 @@ async fn handle<S: Service>(
                 service.call(request).await
             }
             Err(e) => {
-                let too_large = e.downcast_ref::<http_body_util::LengthLimitError>().is_some();
+                let too_large = e
+                    .downcast_ref::<http_body_util::LengthLimitError>()
+                    .is_some();
                 service.body_error(request, too_large)
             }
         }
     };
     let mut out = hyper::Response::new(Full::new(response.body));
     *out.status_mut() = response.status;
-    out.headers_mut().extend(response.headers.into_iter().map(|(k, v)| (Some(k), v)));
+    out.headers_mut()
+        .extend(response.headers.into_iter().map(|(k, v)| (Some(k), v)));
     Ok(out)
 }

@@ -37,16 +37,29 @@ pub fn wall_ms() -> u64 {
 }
 
 /// Records an event in the namespace.
-pub fn emit(app: &App, ns: &mut Namespace, event_type: &str, object: Value, previous: Option<Value>, cause: &Cause) {
+pub fn emit(
+    app: &App,
+    ns: &mut Namespace,
+    event_type: &str,
+    object: Value,
+    previous: Option<Value>,
+    cause: &Cause,
+) {
     let event = Event {
         id: app.ids.next(IdKind::Event),
         object: EventTag,
         api_version: app.settings.default_stripe_version.clone(),
         created: app.clock.now(),
-        data: EventData { object, previous_attributes: previous },
+        data: EventData {
+            object,
+            previous_attributes: previous,
+        },
         livemode: false,
         pending_webhooks: 0,
-        request: EventRequest { id: cause.request_id.clone(), idempotency_key: cause.idempotency_key.clone() },
+        request: EventRequest {
+            id: cause.request_id.clone(),
+            idempotency_key: cause.idempotency_key.clone(),
+        },
         event_type: event_type.to_string(),
     };
     ns.insert_event(event);

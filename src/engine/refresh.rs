@@ -8,7 +8,10 @@
 use super::{emit, wall_ms, Cause};
 use crate::app::App;
 use crate::fixtures::{transactions, AccountFixture, RefreshFeature, RefreshOutcome};
-use crate::model::financial_connections::{Balance, LinkedAccount, Owner, OwnerTag, Ownership, PendingRefresh, Refresh, StatusTransitions, Transaction, TransactionTag};
+use crate::model::financial_connections::{
+    Balance, LinkedAccount, Owner, OwnerTag, Ownership, PendingRefresh, Refresh, StatusTransitions,
+    Transaction, TransactionTag,
+};
 use crate::store::Namespace;
 use crate::stripe::error::ApiError;
 use crate::stripe::ids::IdKind;
@@ -45,7 +48,13 @@ pub fn inactive_error(status: &str) -> ApiError {
 
 /// Starts refreshes of `features` on an account. Features already pending or cooling down
 /// are left alone, as Stripe does. Checks every feature before changing anything.
-pub fn start_refresh(app: &App, ns: &mut Namespace, account_id: &str, features: &[&str], cause: &Cause) -> Result<(), ApiError> {
+pub fn start_refresh(
+    app: &App,
+    ns: &mut Namespace,
+    account_id: &str,
+    features: &[&str],
+    cause: &Cause,
+) -> Result<(), ApiError> {
     let linked = ns
         .fc_accounts
         .get_mut(account_id)
@@ -81,8 +90,16 @@ pub fn start_refresh(app: &App, ns: &mut Namespace, account_id: &str, features: 
             continue;
         }
         let id = (*feature == "transactions").then(|| app.ids.next(IdKind::TransactionRefresh));
-        *slot = Some(Refresh { id, last_attempted_at: now, next_refresh_available_at: None, status: "pending".into() });
-        linked.link.pending.push(PendingRefresh { feature: feature.to_string(), settles_at_ms });
+        *slot = Some(Refresh {
+            id,
+            last_attempted_at: now,
+            next_refresh_available_at: None,
+            status: "pending".into(),
+        });
+        linked.link.pending.push(PendingRefresh {
+            feature: feature.to_string(),
+            settles_at_ms,
+        });
         started = true;
     }
     let _ = cause;
@@ -95,7 +112,9 @@ pub fn start_refresh(app: &App, ns: &mut Namespace, account_id: &str, features: 
 /// Settles, after `delay_ms`, every refresh that is due by then (in every namespace).
 /// Does nothing outside a tokio runtime (unit tests settle explicitly).
 pub fn schedule_settle(app: &App, delay_ms: u64) {
-    let Ok(runtime) = tokio::runtime::Handle::try_current() else { return };
+    let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+        return;
+    };
     let app = app.clone();
     runtime.spawn(async move {
         tokio::time::sleep(std::time::Duration::from_millis(delay_ms)).await;
@@ -124,8 +143,13 @@ pub fn settle_namespace(app: &App, ns: &mut Namespace, force: bool) -> usize {
     let due = |at: u64| force || at <= now_ms;
     let mut work: Vec<(String, Vec<String>, bool)> = Vec::new();
     for linked in ns.fc_accounts.iter() {
-        let features: Vec<String> =
-            linked.link.pending.iter().filter(|p| due(p.settles_at_ms)).map(|p| p.feature.clone()).collect();
+        let features: Vec<String> = linked
+            .link
+            .pending
+            .iter()
+            .filter(|p| due(p.settles_at_ms))
+            .map(|p| p.feature.clone())
+            .collect();
         let deactivate = linked.link.deactivates_at_ms.is_some_and(due);
         if !features.is_empty() || deactivate {
             work.push((linked.account.id.clone(), features, deactivate));
@@ -146,25 +170,33 @@ pub fn settle_namespace(app: &App, ns: &mut Namespace, force: bool) -> usize {
 }
 
 fn fixture_of<'a>(app: &'a App, linked: &LinkedAccount) -> Option<&'a AccountFixture> {
-    app.fixtures.institution(&linked.link.institution)?.account(&linked.link.fixture_account)
+    app.fixtures
+        .institution(&linked.link.institution)?
+        .account(&linked.link.fixture_account)
 }
 
 fn settle_feature(app: &App, ns: &mut Namespace, account_id: &str, feature: &str, cause: &Cause) {
     let now = app.clock.now();
-    let Some(linked) = ns.fc_accounts.get(account_id).cloned() else { return };
+    let Some(linked) = ns.fc_accounts.get(account_id).cloned() else {
+        return;
+    };
     let fixture = fixture_of(app, &linked).cloned();
     let refresh_feature = match feature {
         "balance" => RefreshFeature::Balance,
         "ownership" => RefreshFeature::Ownership,
         _ => RefreshFeature::Transactions,
     };
-    let outcome = fixture.as_ref().map(|f| f.refresh.outcome(refresh_feature)).unwrap_or_default();
+    let outcome = fixture
+        .as_ref()
+        .map(|f| f.refresh.outcome(refresh_feature))
+        .unwrap_or_default();
     let succeeded = outcome == RefreshOutcome::Succeeded;
     if succeeded {
         match feature {
             "balance" => {
                 if let Some(f) = &fixture {
-                    let balance: Option<Balance> = serde_json::from_value(f.balance.to_wire(now)).ok();
+                    let balance: Option<Balance> =
+                        serde_json::from_value(f.balance.to_wire(now)).ok();
                     if let Some(acct) = ns.fc_accounts.get_mut(account_id) {
                         acct.account.balance = balance;
                     }
@@ -174,7 +206,9 @@ fn settle_feature(app: &App, ns: &mut Namespace, account_id: &str, feature: &str
             _ => refresh_transactions(app, ns, account_id, fixture.as_ref(), now),
         }
     }
-    let Some(linked) = ns.fc_accounts.get_mut(account_id) else { return };
+    let Some(linked) = ns.fc_accounts.get_mut(account_id) else {
+        return;
+    };
     linked.link.pending.retain(|p| p.feature != feature);
     let slot = match feature {
         "balance" => &mut linked.account.balance_refresh,
@@ -195,8 +229,18 @@ fn settle_feature(app: &App, ns: &mut Namespace, account_id: &str, feature: &str
     emit(app, ns, event, wire, None, cause);
 }
 
-fn refresh_ownership(app: &App, ns: &mut Namespace, account_id: &str, fixture: Option<&AccountFixture>, now: i64) {
-    let ownership = Ownership { id: app.ids.next(IdKind::Ownership), created: now, account: account_id.to_string() };
+fn refresh_ownership(
+    app: &App,
+    ns: &mut Namespace,
+    account_id: &str,
+    fixture: Option<&AccountFixture>,
+    now: i64,
+) {
+    let ownership = Ownership {
+        id: app.ids.next(IdKind::Ownership),
+        created: now,
+        account: account_id.to_string(),
+    };
     for owner in fixture.map(|f| f.owners.as_slice()).unwrap_or_default() {
         ns.insert_owner(Owner {
             id: app.ids.next(IdKind::Owner),
@@ -215,10 +259,28 @@ fn refresh_ownership(app: &App, ns: &mut Namespace, account_id: &str, fixture: O
     ns.ownerships.insert(ownership.id.clone(), now, ownership);
 }
 
-fn refresh_transactions(app: &App, ns: &mut Namespace, account_id: &str, fixture: Option<&AccountFixture>, now: i64) {
-    let Some(linked) = ns.fc_accounts.get(account_id) else { return };
-    let Some(refresh_id) = linked.account.transaction_refresh.as_ref().and_then(|r| r.id.clone()) else { return };
-    let from = linked.link.transactions_until.unwrap_or(now - HISTORY_SECONDS);
+fn refresh_transactions(
+    app: &App,
+    ns: &mut Namespace,
+    account_id: &str,
+    fixture: Option<&AccountFixture>,
+    now: i64,
+) {
+    let Some(linked) = ns.fc_accounts.get(account_id) else {
+        return;
+    };
+    let Some(refresh_id) = linked
+        .account
+        .transaction_refresh
+        .as_ref()
+        .and_then(|r| r.id.clone())
+    else {
+        return;
+    };
+    let from = linked
+        .link
+        .transactions_until
+        .unwrap_or(now - HISTORY_SECONDS);
     let still_pending = linked.link.pending_transactions.clone();
     let seed = app.seed;
     // Transactions that were pending post or void in place, carrying the new refresh id
@@ -275,12 +337,21 @@ fn refresh_transactions(app: &App, ns: &mut Namespace, account_id: &str, fixture
 }
 
 fn deactivate_account(app: &App, ns: &mut Namespace, account_id: &str, cause: &Cause) {
-    let Some(linked) = ns.fc_accounts.get_mut(account_id) else { return };
+    let Some(linked) = ns.fc_accounts.get_mut(account_id) else {
+        return;
+    };
     linked.link.deactivates_at_ms = None;
     if linked.account.status != "active" {
         return;
     }
     linked.account.status = "inactive".into();
     let wire = serde_json::to_value(&linked.account).unwrap_or_default();
-    emit(app, ns, "financial_connections.account.deactivated", wire, Some(json!({"status": "active"})), cause);
+    emit(
+        app,
+        ns,
+        "financial_connections.account.deactivated",
+        wire,
+        Some(json!({"status": "active"})),
+        cause,
+    );
 }

@@ -3,7 +3,9 @@
 use super::{emit, refresh, wall_ms, Cause};
 use crate::app::App;
 use crate::fixtures::{AccountFixture, AccountStatus, Failure, Institution};
-use crate::model::financial_connections::{AccountTag, FcAccount, LinkInfo, LinkedAccount, SessionStatus};
+use crate::model::financial_connections::{
+    AccountTag, FcAccount, LinkInfo, LinkedAccount, SessionStatus,
+};
 use crate::store::Namespace;
 use crate::stripe::error::ApiError;
 use crate::stripe::ids::IdKind;
@@ -26,8 +28,17 @@ pub enum Completion {
 }
 
 /// Completes a pending session. Returns the ids of the accounts it linked.
-pub fn complete_session(app: &App, ns: &mut Namespace, session_id: &str, completion: Completion, cause: &Cause) -> Result<Vec<String>, ApiError> {
-    let session = ns.sessions.get(session_id).ok_or_else(|| ApiError::no_such_in_path("financialconnections.session", session_id))?;
+pub fn complete_session(
+    app: &App,
+    ns: &mut Namespace,
+    session_id: &str,
+    completion: Completion,
+    cause: &Cause,
+) -> Result<Vec<String>, ApiError> {
+    let session = ns
+        .sessions
+        .get(session_id)
+        .ok_or_else(|| ApiError::no_such_in_path("financialconnections.session", session_id))?;
     if session.status != SessionStatus::Pending {
         return Err(ApiError::invalid_request(format!(
             "The Financial Connections session {session_id} has already been completed (status: {}).",
@@ -44,7 +55,10 @@ pub fn complete_session(app: &App, ns: &mut Namespace, session_id: &str, complet
             finish(ns, session_id, SessionStatus::Failed, Some(failure), None);
             return Ok(Vec::new());
         }
-        Completion::Success { institution, accounts } => (institution, accounts),
+        Completion::Success {
+            institution,
+            accounts,
+        } => (institution, accounts),
     };
     let (inst, picked) = app
         .fixtures
@@ -52,10 +66,20 @@ pub fn complete_session(app: &App, ns: &mut Namespace, session_id: &str, complet
         .ok_or_else(|| unknown_selection(institution.as_deref(), accounts.as_deref()))?;
     // A down or broken bank fails every login, whatever the script asked for.
     if let Some(failure) = inst.failure {
-        finish(ns, session_id, SessionStatus::Failed, Some(failure), Some(inst.key.clone()));
+        finish(
+            ns,
+            session_id,
+            SessionStatus::Failed,
+            Some(failure),
+            Some(inst.key.clone()),
+        );
         return Ok(Vec::new());
     }
-    let session = ns.sessions.get(session_id).cloned().expect("looked up above under the same lock");
+    let session = ns
+        .sessions
+        .get(session_id)
+        .cloned()
+        .expect("looked up above under the same lock");
     let explicit = accounts.is_some();
     let mut chosen: Vec<&AccountFixture> = Vec::new();
     for fixture in picked {
@@ -73,10 +97,21 @@ pub fn complete_session(app: &App, ns: &mut Namespace, session_id: &str, complet
     if chosen.is_empty() && !explicit {
         // The pre-selected accounts were all filtered out: the user would pick the first
         // account the filters allow.
-        chosen.extend(inst.accounts.iter().filter(|a| allowed_by_filters(&session.filters, a)).take(1));
+        chosen.extend(
+            inst.accounts
+                .iter()
+                .filter(|a| allowed_by_filters(&session.filters, a))
+                .take(1),
+        );
     }
     if chosen.is_empty() {
-        finish(ns, session_id, SessionStatus::Failed, Some(Failure::NoAccounts), Some(inst.key.clone()));
+        finish(
+            ns,
+            session_id,
+            SessionStatus::Failed,
+            Some(Failure::NoAccounts),
+            Some(inst.key.clone()),
+        );
         return Ok(Vec::new());
     }
     let mut linked_ids = Vec::with_capacity(chosen.len());
@@ -87,7 +122,13 @@ pub fn complete_session(app: &App, ns: &mut Namespace, session_id: &str, complet
     if let Some(s) = ns.sessions.get_mut(session_id) {
         s.accounts.extend(linked_ids.iter().cloned());
     }
-    finish(ns, session_id, SessionStatus::Succeeded, None, Some(inst.key.clone()));
+    finish(
+        ns,
+        session_id,
+        SessionStatus::Succeeded,
+        None,
+        Some(inst.key.clone()),
+    );
     Ok(linked_ids)
 }
 
@@ -119,12 +160,16 @@ fn link_account(
         status: "active".to_string(),
         subcategory: fixture.subcategory.as_str().to_string(),
         subscriptions: Some(Vec::new()),
-        supported_payment_method_types: fixture.supported_payment_method_types.iter().map(|t| t.as_str().to_string()).collect(),
+        supported_payment_method_types: fixture
+            .supported_payment_method_types
+            .iter()
+            .map(|t| t.as_str().to_string())
+            .collect(),
         transaction_refresh: None,
     };
     let id = account.id.clone();
-    let deactivates_at_ms =
-        (fixture.status_after_link == AccountStatus::Inactive).then(|| wall_ms() + app.settings.refresh_delay_ms);
+    let deactivates_at_ms = (fixture.status_after_link == AccountStatus::Inactive)
+        .then(|| wall_ms() + app.settings.refresh_delay_ms);
     let linked = LinkedAccount {
         account,
         link: LinkInfo {
@@ -141,13 +186,29 @@ fn link_account(
     };
     let wire = serde_json::to_value(&linked.account).unwrap_or_default();
     ns.insert_fc_account(linked);
-    emit(app, ns, "financial_connections.account.created", wire, None, cause);
+    emit(
+        app,
+        ns,
+        "financial_connections.account.created",
+        wire,
+        None,
+        cause,
+    );
     // `prefetch` starts refreshes as soon as the account is linked (Stripe docs, "Prefetch").
     let features: Vec<&str> = session
         .prefetch
         .iter()
-        .map(|p| if p == "balances" { "balance" } else { p.as_str() })
-        .filter(|f| refresh::permission_for(f).is_some_and(|perm| session.permissions.iter().any(|p| p == perm)))
+        .map(|p| {
+            if p == "balances" {
+                "balance"
+            } else {
+                p.as_str()
+            }
+        })
+        .filter(|f| {
+            refresh::permission_for(f)
+                .is_some_and(|perm| session.permissions.iter().any(|p| p == perm))
+        })
         .collect();
     if !features.is_empty() {
         // The account was just stored and is active, so starting a refresh cannot fail.
@@ -159,17 +220,29 @@ fn link_account(
     id
 }
 
-fn allowed_by_filters(filters: &crate::model::financial_connections::Filters, fixture: &AccountFixture) -> bool {
+fn allowed_by_filters(
+    filters: &crate::model::financial_connections::Filters,
+    fixture: &AccountFixture,
+) -> bool {
     let subcategory_ok = filters
         .account_subcategories
         .as_ref()
         .is_none_or(|allowed| allowed.iter().any(|s| s == fixture.subcategory.as_str()));
     // Every test institution is a US bank.
-    let country_ok = filters.countries.as_ref().is_none_or(|c| c.iter().any(|c| c.eq_ignore_ascii_case("US")));
+    let country_ok = filters
+        .countries
+        .as_ref()
+        .is_none_or(|c| c.iter().any(|c| c.eq_ignore_ascii_case("US")));
     subcategory_ok && country_ok
 }
 
-fn finish(ns: &mut Namespace, session_id: &str, status: SessionStatus, failure: Option<Failure>, institution: Option<String>) {
+fn finish(
+    ns: &mut Namespace,
+    session_id: &str,
+    status: SessionStatus,
+    failure: Option<Failure>,
+    institution: Option<String>,
+) {
     if let Some(s) = ns.sessions.get_mut(session_id) {
         s.status = status;
         s.failure = failure.map(|f| f.as_str().to_string());

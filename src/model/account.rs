@@ -69,7 +69,13 @@ impl Account {
         let due: &[&str] = if self.account_type == "standard" {
             &[]
         } else {
-            &["business_profile.url", "business_type", "external_account", "tos_acceptance.date", "tos_acceptance.ip"]
+            &[
+                "business_profile.url",
+                "business_type",
+                "external_account",
+                "tos_acceptance.date",
+                "tos_acceptance.ip",
+            ]
         };
         let capabilities: serde_json::Map<String, Value> = self
             .capabilities

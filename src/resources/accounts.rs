@@ -15,7 +15,10 @@ const CREATE: &[Field] = &[
     Field::new("type", Kind::Enum(&["custom", "express", "standard"])),
     Field::new("country", Kind::String),
     Field::new("email", Kind::String),
-    Field::new("business_type", Kind::Enum(&["company", "government_entity", "individual", "non_profit"])),
+    Field::new(
+        "business_type",
+        Kind::Enum(&["company", "government_entity", "individual", "non_profit"]),
+    ),
     Field::new("capabilities", Kind::Any),
     Field::new("business_profile", Kind::Any),
     Field::new("company", Kind::Any),
@@ -52,7 +55,10 @@ pub fn create(ctx: &mut Ctx<'_>) -> HandlerResult {
     let account = Account {
         id: ctx.new_id(IdKind::Account),
         account_type,
-        default_currency: p.non_empty("default_currency").map(str::to_string).unwrap_or_else(|| currency_of(&country).to_string()),
+        default_currency: p
+            .non_empty("default_currency")
+            .map(str::to_string)
+            .unwrap_or_else(|| currency_of(&country).to_string()),
         country,
         created: ctx.now,
         email: p.non_empty("email").map(str::to_string),
@@ -61,7 +67,10 @@ pub fn create(ctx: &mut Ctx<'_>) -> HandlerResult {
         metadata,
         external_accounts: Vec::new(),
     };
-    ctx.ns.write().accounts.insert(account.id.clone(), account.created, account.clone());
+    ctx.ns
+        .write()
+        .accounts
+        .insert(account.id.clone(), account.created, account.clone());
     ctx.render(&account.to_wire())
 }
 

@@ -116,7 +116,10 @@ pub fn create(ctx: &mut Ctx<'_>) -> HandlerResult {
         test_clock: None,
     };
     apply(&mut customer, &p);
-    ctx.ns.write().customers.insert(customer.id.clone(), customer.created, customer.clone());
+    ctx.ns
+        .write()
+        .customers
+        .insert(customer.id.clone(), customer.created, customer.clone());
     ctx.render(&customer)
 }
 
@@ -143,7 +146,10 @@ pub fn update(ctx: &mut Ctx<'_>, id: &str) -> HandlerResult {
     reject_unknown_references(&p)?;
     let customer = {
         let mut ns = ctx.ns.write();
-        let customer = ns.customers.get_mut(id).ok_or_else(|| ApiError::no_such_in_path("customer", id))?;
+        let customer = ns
+            .customers
+            .get_mut(id)
+            .ok_or_else(|| ApiError::no_such_in_path("customer", id))?;
         apply(customer, &p);
         customer.clone()
     };
@@ -155,9 +161,17 @@ pub fn delete(ctx: &mut Ctx<'_>, id: &str) -> HandlerResult {
     ctx.params(&[])?;
     let deleted = {
         let mut ns = ctx.ns.write();
-        let customer = ns.customers.remove(id).ok_or_else(|| ApiError::no_such_in_path("customer", id))?;
-        let deleted = DeletedCustomer { id: customer.id, object: CustomerTag, deleted: true };
-        ns.deleted_customers.insert(deleted.id.clone(), customer.created, deleted.clone());
+        let customer = ns
+            .customers
+            .remove(id)
+            .ok_or_else(|| ApiError::no_such_in_path("customer", id))?;
+        let deleted = DeletedCustomer {
+            id: customer.id,
+            object: CustomerTag,
+            deleted: true,
+        };
+        ns.deleted_customers
+            .insert(deleted.id.clone(), customer.created, deleted.clone());
         deleted
     };
     ctx.render(&deleted)
@@ -174,8 +188,12 @@ pub fn list(ctx: &mut Ctx<'_>) -> HandlerResult {
         let found = ns
             .customers
             .page(page.cursor(), page.limit, |c| {
-                email.as_deref().is_none_or(|e| c.email.as_deref() == Some(e))
-                    && created.as_ref().is_none_or(|range| in_range(range, c.created))
+                email
+                    .as_deref()
+                    .is_none_or(|e| c.email.as_deref() == Some(e))
+                    && created
+                        .as_ref()
+                        .is_none_or(|range| in_range(range, c.created))
             })
             .map_err(page.cursor_error("customer"))?;
         List::from_page(found, "/v1/customers")
@@ -248,7 +266,8 @@ pub fn merge_metadata(metadata: &mut Metadata, param: Option<&Param>) {
                         metadata.remove(k);
                     }
                     Some(value) => {
-                        metadata.insert(k.to_string(), serde_json::Value::String(value.to_string()));
+                        metadata
+                            .insert(k.to_string(), serde_json::Value::String(value.to_string()));
                     }
                 }
             }

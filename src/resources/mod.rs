@@ -15,14 +15,32 @@ pub fn lookup(ns: &Namespace, id: &str) -> Option<Value> {
     match prefix {
         "cus" => match ns.customers.get(id) {
             Some(c) => serde_json::to_value(c).ok(),
-            None => ns.deleted_customers.get(id).and_then(|c| serde_json::to_value(c).ok()),
+            None => ns
+                .deleted_customers
+                .get(id)
+                .and_then(|c| serde_json::to_value(c).ok()),
         },
         "acct" => ns.accounts.get(id).map(|a| a.to_wire()),
-        "fca" => ns.fc_accounts.get(id).and_then(|l| serde_json::to_value(&l.account).ok()),
-        "fcaowns" => ns.ownerships.get(id).map(|o| financial_connections::ownership_wire(ns, o)),
-        "fcsess" => ns.sessions.get(id).map(|s| financial_connections::sessions::session_wire(ns, s)),
-        "fctxn" => ns.transactions.get(id).and_then(|t| serde_json::to_value(t).ok()),
-        "pm" => ns.payment_methods.get(id).and_then(|p| serde_json::to_value(p).ok()),
+        "fca" => ns
+            .fc_accounts
+            .get(id)
+            .and_then(|l| serde_json::to_value(&l.account).ok()),
+        "fcaowns" => ns
+            .ownerships
+            .get(id)
+            .map(|o| financial_connections::ownership_wire(ns, o)),
+        "fcsess" => ns
+            .sessions
+            .get(id)
+            .map(|s| financial_connections::sessions::session_wire(ns, s)),
+        "fctxn" => ns
+            .transactions
+            .get(id)
+            .and_then(|t| serde_json::to_value(t).ok()),
+        "pm" => ns
+            .payment_methods
+            .get(id)
+            .and_then(|p| serde_json::to_value(p).ok()),
         _ => None,
     }
 }

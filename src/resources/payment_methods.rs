@@ -3,7 +3,9 @@
 //! customer's list.
 
 use crate::api::{Ctx, HandlerResult};
-use crate::model::payment_method::{BillingDetails, Networks, PaymentMethod, PaymentMethodTag, UsBankAccount};
+use crate::model::payment_method::{
+    BillingDetails, Networks, PaymentMethod, PaymentMethodTag, UsBankAccount,
+};
 use crate::model::{Address, Metadata};
 use crate::resources::customers::merge_metadata;
 use crate::store::table::KeySet;
@@ -30,7 +32,10 @@ const BILLING_DETAILS: &[Field] = &[
 ];
 
 const US_BANK_ACCOUNT: &[Field] = &[
-    Field::new("account_holder_type", Kind::Enum(&["company", "individual"])),
+    Field::new(
+        "account_holder_type",
+        Kind::Enum(&["company", "individual"]),
+    ),
     Field::new("account_number", Kind::String),
     Field::new("account_type", Kind::Enum(&["checking", "savings"])),
     Field::new("financial_connections_account", Kind::String),
@@ -44,22 +49,44 @@ const CREATE: &[Field] = &[
     Field::new("customer", Kind::String),
     Field::new("payment_method", Kind::String),
     Field::new("metadata", Kind::Metadata),
-    Field::new("allow_redisplay", Kind::Enum(&["always", "limited", "unspecified"])),
+    Field::new(
+        "allow_redisplay",
+        Kind::Enum(&["always", "limited", "unspecified"]),
+    ),
 ];
 
 const UPDATE: &[Field] = &[
     Field::new("billing_details", Kind::Object(BILLING_DETAILS)),
     METADATA,
-    Field::new("us_bank_account", Kind::Object(&[Field::new("account_holder_type", Kind::Enum(&["company", "individual"]))])),
+    Field::new(
+        "us_bank_account",
+        Kind::Object(&[Field::new(
+            "account_holder_type",
+            Kind::Enum(&["company", "individual"]),
+        )]),
+    ),
 ];
 
-const LIST: &[Field] = &[PAGINATION[0], PAGINATION[1], PAGINATION[2], Field::new("customer", Kind::String), Field::new("type", Kind::String)];
-const CUSTOMER_LIST: &[Field] = &[PAGINATION[0], PAGINATION[1], PAGINATION[2], Field::new("type", Kind::String)];
+const LIST: &[Field] = &[
+    PAGINATION[0],
+    PAGINATION[1],
+    PAGINATION[2],
+    Field::new("customer", Kind::String),
+    Field::new("type", Kind::String),
+];
+const CUSTOMER_LIST: &[Field] = &[
+    PAGINATION[0],
+    PAGINATION[1],
+    PAGINATION[2],
+    Field::new("type", Kind::String),
+];
 
 /// `POST /v1/payment_methods`
 pub fn create(ctx: &mut Ctx<'_>) -> HandlerResult {
     let p = ctx.params(CREATE)?;
-    let method_type = p.non_empty("type").ok_or_else(|| ApiError::missing_parameter("type"))?;
+    let method_type = p
+        .non_empty("type")
+        .ok_or_else(|| ApiError::missing_parameter("type"))?;
     if method_type != "us_bank_account" {
         return Err(ApiError::invalid_request(format!(
             "fcmock emulates Financial Connections and creates only `us_bank_account` PaymentMethods, not `{method_type}`."
@@ -68,8 +95,15 @@ pub fn create(ctx: &mut Ctx<'_>) -> HandlerResult {
     }
     if p.contains("payment_method") || p.contains("customer") {
         // Cloning a customer's PaymentMethod onto a connected account (Connect only).
-        let param = if p.contains("customer") { "customer" } else { "payment_method" };
-        return Err(ApiError::invalid_request("fcmock does not emulate cloning PaymentMethods between accounts.").with_param(param));
+        let param = if p.contains("customer") {
+            "customer"
+        } else {
+            "payment_method"
+        };
+        return Err(ApiError::invalid_request(
+            "fcmock does not emulate cloning PaymentMethods between accounts.",
+        )
+        .with_param(param));
     }
     let billing = billing_details(p.map("billing_details"), BillingDetails::default());
     if billing.name.is_none() {
@@ -101,44 +135,80 @@ pub fn create(ctx: &mut Ctx<'_>) -> HandlerResult {
 fn from_fc_account(ctx: &Ctx<'_>, fca: &str, bank: &ParamMap) -> Result<UsBankAccount, ApiError> {
     let param = "us_bank_account[financial_connections_account]";
     let ns = ctx.ns.read();
-    let linked = ns.fc_accounts.get(fca).ok_or_else(|| ApiError::no_such_in_param("financial connections account", fca, param))?;
+    let linked = ns
+        .fc_accounts
+        .get(fca)
+        .ok_or_else(|| ApiError::no_such_in_param("financial connections account", fca, param))?;
     let account = &linked.account;
-    if !account.permissions.as_ref().is_some_and(|p| p.iter().any(|p| p == "payment_method")) {
+    if !account
+        .permissions
+        .as_ref()
+        .is_some_and(|p| p.iter().any(|p| p == "payment_method"))
+    {
         return Err(ApiError::invalid_request(format!(
             "The Financial Connections account {fca} was not collected with the `payment_method` permission, so it cannot be used to create a PaymentMethod."
         ))
         .with_param(param));
     }
-    if !account.supported_payment_method_types.iter().any(|t| t == "us_bank_account") {
+    if !account
+        .supported_payment_method_types
+        .iter()
+        .any(|t| t == "us_bank_account")
+    {
         return Err(ApiError::invalid_request(format!(
             "The Financial Connections account {fca} does not support the `us_bank_account` payment method type."
         ))
         .with_param(param));
     }
-    let fixture = ctx.app.fixtures.institution(&linked.link.institution).and_then(|i| i.account(&linked.link.fixture_account));
-    let routing = fixture.map(|f| f.routing_number.clone()).unwrap_or_else(|| "110000000".into());
-    let number = fixture.map(|f| f.account_number.clone()).unwrap_or_else(|| format!("0000{}", account.last4.clone().unwrap_or_default()));
+    let fixture = ctx
+        .app
+        .fixtures
+        .institution(&linked.link.institution)
+        .and_then(|i| i.account(&linked.link.fixture_account));
+    let routing = fixture
+        .map(|f| f.routing_number.clone())
+        .unwrap_or_else(|| "110000000".into());
+    let number = fixture
+        .map(|f| f.account_number.clone())
+        .unwrap_or_else(|| format!("0000{}", account.last4.clone().unwrap_or_default()));
     Ok(UsBankAccount {
         account_holder_type: bank
             .str("account_holder_type")
             .map(str::to_string)
             .or_else(|| fixture.map(|f| f.account_holder_type.as_str().to_string())),
-        account_type: Some(if account.subcategory == "savings" { "savings" } else { "checking" }.into()),
+        account_type: Some(
+            if account.subcategory == "savings" {
+                "savings"
+            } else {
+                "checking"
+            }
+            .into(),
+        ),
         bank_name: Some(bank_name(&routing)),
         financial_connections_account: Some(fca.to_string()),
         fingerprint: Some(fingerprint(&routing, &number)),
         last4: account.last4.clone(),
-        networks: Some(Networks { preferred: Some("ach".into()), supported: vec!["ach".into()] }),
+        networks: Some(Networks {
+            preferred: Some("ach".into()),
+            supported: vec!["ach".into()],
+        }),
         routing_number: Some(routing),
         status_details: None,
     })
 }
 
 fn from_numbers(bank: &ParamMap) -> Result<UsBankAccount, ApiError> {
-    let number = bank.non_empty("account_number").ok_or_else(|| ApiError::missing_parameter("us_bank_account[account_number]"))?;
-    let routing = bank.non_empty("routing_number").ok_or_else(|| ApiError::missing_parameter("us_bank_account[routing_number]"))?;
+    let number = bank
+        .non_empty("account_number")
+        .ok_or_else(|| ApiError::missing_parameter("us_bank_account[account_number]"))?;
+    let routing = bank
+        .non_empty("routing_number")
+        .ok_or_else(|| ApiError::missing_parameter("us_bank_account[routing_number]"))?;
     if routing.len() != 9 || !routing.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(ApiError::invalid_request("Routing number must have 9 digits").with_param("us_bank_account[routing_number]"));
+        return Err(
+            ApiError::invalid_request("Routing number must have 9 digits")
+                .with_param("us_bank_account[routing_number]"),
+        );
     }
     Ok(UsBankAccount {
         account_holder_type: bank.str("account_holder_type").map(str::to_string),
@@ -147,7 +217,10 @@ fn from_numbers(bank: &ParamMap) -> Result<UsBankAccount, ApiError> {
         financial_connections_account: None,
         fingerprint: Some(fingerprint(routing, number)),
         last4: Some(number[number.len().saturating_sub(4)..].to_string()),
-        networks: Some(Networks { preferred: Some("ach".into()), supported: vec!["ach".into()] }),
+        networks: Some(Networks {
+            preferred: Some("ach".into()),
+            supported: vec!["ach".into()],
+        }),
         routing_number: Some(routing.to_string()),
         status_details: None,
     })
@@ -155,7 +228,12 @@ fn from_numbers(bank: &ParamMap) -> Result<UsBankAccount, ApiError> {
 
 /// Stripe names the test routing number 110000000 "STRIPE TEST BANK" (Tokens API docs).
 pub fn bank_name(routing: &str) -> String {
-    if routing == "110000000" { "STRIPE TEST BANK" } else { "TEST BANK" }.to_string()
+    if routing == "110000000" {
+        "STRIPE TEST BANK"
+    } else {
+        "TEST BANK"
+    }
+    .to_string()
 }
 
 /// A stable 16-character fingerprint of an account, like Stripe's: the same account
@@ -185,7 +263,14 @@ fn billing_details(p: Option<&ParamMap>, mut current: BillingDetails) -> Billing
     }
     if let Some(a) = p.map("address") {
         let t = |k: &str| a.str(k).filter(|s| !s.is_empty()).map(str::to_string);
-        current.address = Address { city: t("city"), country: t("country"), line1: t("line1"), line2: t("line2"), postal_code: t("postal_code"), state: t("state") };
+        current.address = Address {
+            city: t("city"),
+            country: t("country"),
+            line1: t("line1"),
+            line2: t("line2"),
+            postal_code: t("postal_code"),
+            state: t("state"),
+        };
     } else if p.str("address") == Some("") {
         current.address = Address::default();
     }
@@ -193,7 +278,12 @@ fn billing_details(p: Option<&ParamMap>, mut current: BillingDetails) -> Billing
 }
 
 fn find(ctx: &Ctx<'_>, id: &str) -> Result<PaymentMethod, ApiError> {
-    ctx.ns.read().payment_methods.get(id).cloned().ok_or_else(|| ApiError::no_such_in_path("PaymentMethod", id))
+    ctx.ns
+        .read()
+        .payment_methods
+        .get(id)
+        .cloned()
+        .ok_or_else(|| ApiError::no_such_in_path("PaymentMethod", id))
 }
 
 /// `GET /v1/payment_methods/{id}`
@@ -209,7 +299,10 @@ pub fn update(ctx: &mut Ctx<'_>, id: &str) -> HandlerResult {
     let mut pm = find(ctx, id)?;
     pm.billing_details = billing_details(p.map("billing_details"), pm.billing_details);
     merge_metadata(&mut pm.metadata, p.get("metadata"));
-    if let Some(t) = p.map("us_bank_account").and_then(|b| b.str("account_holder_type")) {
+    if let Some(t) = p
+        .map("us_bank_account")
+        .and_then(|b| b.str("account_holder_type"))
+    {
         pm.us_bank_account.account_holder_type = Some(t.to_string());
     }
     ctx.ns.write().upsert_payment_method(pm.clone());
@@ -222,7 +315,9 @@ pub fn attach(ctx: &mut Ctx<'_>, id: &str) -> HandlerResult {
     let customer = p.str("customer").unwrap_or_default().to_string();
     let mut pm = find(ctx, id)?;
     if ctx.ns.read().customers.get(&customer).is_none() {
-        return Err(ApiError::no_such_in_param("customer", &customer, "customer"));
+        return Err(ApiError::no_such_in_param(
+            "customer", &customer, "customer",
+        ));
     }
     pm.customer = Some(customer);
     ctx.ns.write().upsert_payment_method(pm.clone());
@@ -256,7 +351,12 @@ pub fn list_for_customer(ctx: &mut Ctx<'_>, customer: &str) -> HandlerResult {
     if ctx.ns.read().customers.get(customer).is_none() {
         return Err(ApiError::no_such_in_path("customer", customer));
     }
-    list_for(ctx, &p, Some(customer.to_string()), format!("/v1/customers/{customer}/payment_methods"))
+    list_for(
+        ctx,
+        &p,
+        Some(customer.to_string()),
+        format!("/v1/customers/{customer}/payment_methods"),
+    )
 }
 
 fn list_for(ctx: &Ctx<'_>, p: &ParamMap, customer: Option<String>, url: String) -> HandlerResult {
@@ -264,10 +364,19 @@ fn list_for(ctx: &Ctx<'_>, p: &ParamMap, customer: Option<String>, url: String) 
     let method_type = p.non_empty("type").map(str::to_string);
     let list = {
         let ns = ctx.ns.read();
-        let matches = |pm: &PaymentMethod| method_type.as_deref().is_none_or(|t| pm.method_type == t);
+        let matches =
+            |pm: &PaymentMethod| method_type.as_deref().is_none_or(|t| pm.method_type == t);
         let empty = KeySet::new();
         let found = match &customer {
-            Some(c) => ns.payment_methods.page_in(ns.index.payment_methods_by_customer.get(c).unwrap_or(&empty), page.cursor(), page.limit, matches),
+            Some(c) => ns.payment_methods.page_in(
+                ns.index
+                    .payment_methods_by_customer
+                    .get(c)
+                    .unwrap_or(&empty),
+                page.cursor(),
+                page.limit,
+                matches,
+            ),
             None => ns.payment_methods.page(page.cursor(), page.limit, matches),
         }
         .map_err(page.cursor_error("PaymentMethod"))?;

@@ -69,27 +69,53 @@ impl Namespace {
     /// Stores a linked account and indexes it by holder and session.
     pub fn insert_fc_account(&mut self, linked: LinkedAccount) {
         let id = linked.account.id.clone();
-        let holder = linked.account.account_holder.as_ref().and_then(|h| h.customer.clone().or(h.account.clone()));
+        let holder = linked
+            .account
+            .account_holder
+            .as_ref()
+            .and_then(|h| h.customer.clone().or(h.account.clone()));
         let session = linked.link.session.clone();
         let key = self.fc_accounts.insert(id, linked.account.created, linked);
         if let Some(holder) = holder {
-            self.index.fc_accounts_by_holder.entry(holder).or_default().insert(key);
+            self.index
+                .fc_accounts_by_holder
+                .entry(holder)
+                .or_default()
+                .insert(key);
         }
-        self.index.fc_accounts_by_session.entry(session).or_default().insert(key);
+        self.index
+            .fc_accounts_by_session
+            .entry(session)
+            .or_default()
+            .insert(key);
     }
 
     /// Stores an owner and indexes it by ownership.
     pub fn insert_owner(&mut self, owner: Owner) {
         let ownership = owner.ownership.clone();
-        let key = self.owners.insert(owner.id.clone(), owner.refreshed_at.unwrap_or_default(), owner);
-        self.index.owners_by_ownership.entry(ownership).or_default().insert(key);
+        let key = self.owners.insert(
+            owner.id.clone(),
+            owner.refreshed_at.unwrap_or_default(),
+            owner,
+        );
+        self.index
+            .owners_by_ownership
+            .entry(ownership)
+            .or_default()
+            .insert(key);
     }
 
     /// Stores a transaction and indexes it by account.
     pub fn insert_transaction(&mut self, txn: Transaction) {
         let account = txn.account.clone();
-        let key = self.transactions.insert(txn.id.clone(), txn.transacted_at, txn);
-        self.index.transactions_by_account.entry(account).or_default().insert(key);
+        let key = self
+            .transactions
+            .insert(txn.id.clone(), txn.transacted_at, txn);
+        self.index
+            .transactions_by_account
+            .entry(account)
+            .or_default()
+            .insert(key);
     }
 
     /// Stores (or re-stores after a change of customer) a PaymentMethod.
@@ -102,7 +128,11 @@ impl Namespace {
         let customer = pm.customer.clone();
         let key = self.payment_methods.insert(pm.id.clone(), pm.created, pm);
         if let Some(customer) = customer {
-            self.index.payment_methods_by_customer.entry(customer).or_default().insert(key);
+            self.index
+                .payment_methods_by_customer
+                .entry(customer)
+                .or_default()
+                .insert(key);
         }
     }
 
@@ -120,25 +150,53 @@ impl Namespace {
     pub fn rebuild_indexes(&mut self) {
         let mut index = Indexes::default();
         for linked in self.fc_accounts.iter() {
-            let Some(key) = self.fc_accounts.key_of(&linked.account.id) else { continue };
-            if let Some(h) = linked.account.account_holder.as_ref().and_then(|h| h.customer.clone().or(h.account.clone())) {
-                index.fc_accounts_by_holder.entry(h).or_default().insert(key);
+            let Some(key) = self.fc_accounts.key_of(&linked.account.id) else {
+                continue;
+            };
+            if let Some(h) = linked
+                .account
+                .account_holder
+                .as_ref()
+                .and_then(|h| h.customer.clone().or(h.account.clone()))
+            {
+                index
+                    .fc_accounts_by_holder
+                    .entry(h)
+                    .or_default()
+                    .insert(key);
             }
-            index.fc_accounts_by_session.entry(linked.link.session.clone()).or_default().insert(key);
+            index
+                .fc_accounts_by_session
+                .entry(linked.link.session.clone())
+                .or_default()
+                .insert(key);
         }
         for owner in self.owners.iter() {
             if let Some(key) = self.owners.key_of(&owner.id) {
-                index.owners_by_ownership.entry(owner.ownership.clone()).or_default().insert(key);
+                index
+                    .owners_by_ownership
+                    .entry(owner.ownership.clone())
+                    .or_default()
+                    .insert(key);
             }
         }
         for txn in self.transactions.iter() {
             if let Some(key) = self.transactions.key_of(&txn.id) {
-                index.transactions_by_account.entry(txn.account.clone()).or_default().insert(key);
+                index
+                    .transactions_by_account
+                    .entry(txn.account.clone())
+                    .or_default()
+                    .insert(key);
             }
         }
         for pm in self.payment_methods.iter() {
-            if let (Some(key), Some(c)) = (self.payment_methods.key_of(&pm.id), pm.customer.clone()) {
-                index.payment_methods_by_customer.entry(c).or_default().insert(key);
+            if let (Some(key), Some(c)) = (self.payment_methods.key_of(&pm.id), pm.customer.clone())
+            {
+                index
+                    .payment_methods_by_customer
+                    .entry(c)
+                    .or_default()
+                    .insert(key);
             }
         }
         self.index = index;
@@ -182,7 +240,10 @@ impl Store {
 
     /// The namespace of a session id.
     pub fn namespace_of_session(&self, session: &str) -> Option<String> {
-        self.client_secrets.read().get(session).map(|(ns, _)| ns.clone())
+        self.client_secrets
+            .read()
+            .get(session)
+            .map(|(ns, _)| ns.clone())
     }
 
     /// The namespace and session id of a client secret.
@@ -203,8 +264,12 @@ impl Store {
             Some(key) => {
                 // A key's connected accounts live in `key#acct_…` namespaces.
                 let prefix = format!("{key}#");
-                self.namespaces.write().retain(|k, _| k != key && !k.starts_with(&prefix));
-                self.client_secrets.write().retain(|_, (ns, _)| ns != key && !ns.starts_with(&prefix));
+                self.namespaces
+                    .write()
+                    .retain(|k, _| k != key && !k.starts_with(&prefix));
+                self.client_secrets
+                    .write()
+                    .retain(|_, (ns, _)| ns != key && !ns.starts_with(&prefix));
             }
             None => {
                 self.namespaces.write().clear();
@@ -215,9 +280,15 @@ impl Store {
 
     /// A copy of every namespace, keyed and sorted by API key.
     pub fn export(&self) -> BTreeMap<String, Namespace> {
-        let all: Vec<(String, SharedNamespace)> =
-            self.namespaces.read().iter().map(|(k, v)| (k.clone(), Arc::clone(v))).collect();
-        all.into_iter().map(|(k, ns)| (k, ns.read().clone())).collect()
+        let all: Vec<(String, SharedNamespace)> = self
+            .namespaces
+            .read()
+            .iter()
+            .map(|(k, v)| (k.clone(), Arc::clone(v)))
+            .collect();
+        all.into_iter()
+            .map(|(k, ns)| (k, ns.read().clone()))
+            .collect()
     }
 
     /// Replaces all state with `namespaces`.
@@ -228,7 +299,10 @@ impl Store {
             .map(|(k, mut ns)| {
                 ns.rebuild_indexes();
                 for session in ns.sessions.iter() {
-                    secrets.insert(session.client_secret.clone(), (k.clone(), session.id.clone()));
+                    secrets.insert(
+                        session.client_secret.clone(),
+                        (k.clone(), session.id.clone()),
+                    );
                     secrets.insert(session.id.clone(), (k.clone(), session.id.clone()));
                 }
                 (k, Arc::new(RwLock::new(ns)))

@@ -78,7 +78,11 @@ pub struct Table<T> {
 
 impl<T> Default for Table<T> {
     fn default() -> Self {
-        Table { rows: HashMap::new(), order: BTreeMap::new(), next_seq: 0 }
+        Table {
+            rows: HashMap::new(),
+            order: BTreeMap::new(),
+            next_seq: 0,
+        }
     }
 }
 
@@ -149,7 +153,12 @@ impl<T> Table<T> {
     }
 
     /// A page over the whole table.
-    pub fn page(&self, cursor: Cursor<'_>, limit: usize, filter: impl Fn(&T) -> bool) -> Result<Page<'_, T>, UnknownCursor> {
+    pub fn page(
+        &self,
+        cursor: Cursor<'_>,
+        limit: usize,
+        filter: impl Fn(&T) -> bool,
+    ) -> Result<Page<'_, T>, UnknownCursor> {
         self.page_in(&self.order, cursor, limit, filter)
     }
 
@@ -172,14 +181,24 @@ impl<T> Table<T> {
                     Cursor::After(id) => Bound::Excluded(self.key_of(id).ok_or(UnknownCursor)?),
                     _ => Bound::Unbounded,
                 };
-                items.extend(index.newest_first(upper).filter_map(resolve).take(limit + 1));
+                items.extend(
+                    index
+                        .newest_first(upper)
+                        .filter_map(resolve)
+                        .take(limit + 1),
+                );
                 let has_more = items.len() > limit;
                 items.truncate(limit);
                 Ok(Page { items, has_more })
             }
             Cursor::Before(id) => {
                 let lower = Bound::Excluded(self.key_of(id).ok_or(UnknownCursor)?);
-                items.extend(index.oldest_first(lower).filter_map(resolve).take(limit + 1));
+                items.extend(
+                    index
+                        .oldest_first(lower)
+                        .filter_map(resolve)
+                        .take(limit + 1),
+                );
                 let has_more = items.len() > limit;
                 items.truncate(limit);
                 items.reverse();
@@ -203,7 +222,10 @@ impl<T: Serialize> Serialize for Table<T> {
         let mut seq = serializer.serialize_seq(Some(self.len()))?;
         for (key, id) in &self.order {
             if let Some((_, object)) = self.rows.get(id) {
-                seq.serialize_element(&SavedRow { sort_time: key.0, object })?;
+                seq.serialize_element(&SavedRow {
+                    sort_time: key.0,
+                    object,
+                })?;
             }
         }
         seq.end()
@@ -224,6 +246,72 @@ impl<'de, T: DeserializeOwned + HasId> Deserialize<'de> for Table<T> {
             table.insert(row.object.id().to_string(), row.sort_time, row.object);
         }
         Ok(table)
+    }
+}
+
+/// A slice of an index between two sort-key bounds (e.g. `transacted_at[gte]` …), paged in
+/// O(page) like the whole index.
+pub struct Bounded<'a> {
+    /// The index.
+    pub keys: &'a KeySet,
+    /// Lowest key included.
+    pub lower: Bound<SortKey>,
+    /// Highest key included.
+    pub upper: Bound<SortKey>,
+}
+
+fn tighter_upper(a: Bound<SortKey>, b: Bound<SortKey>) -> Bound<SortKey> {
+    match (a, b) {
+        (Bound::Unbounded, x) | (x, Bound::Unbounded) => x,
+        (Bound::Included(x), Bound::Included(y)) => Bound::Included(x.min(y)),
+        (Bound::Excluded(x), Bound::Excluded(y)) => Bound::Excluded(x.min(y)),
+        (Bound::Included(i), Bound::Excluded(e)) | (Bound::Excluded(e), Bound::Included(i)) => {
+            if e <= i {
+                Bound::Excluded(e)
+            } else {
+                Bound::Included(i)
+            }
+        }
+    }
+}
+
+fn tighter_lower(a: Bound<SortKey>, b: Bound<SortKey>) -> Bound<SortKey> {
+    match (a, b) {
+        (Bound::Unbounded, x) | (x, Bound::Unbounded) => x,
+        (Bound::Included(x), Bound::Included(y)) => Bound::Included(x.max(y)),
+        (Bound::Excluded(x), Bound::Excluded(y)) => Bound::Excluded(x.max(y)),
+        (Bound::Included(i), Bound::Excluded(e)) | (Bound::Excluded(e), Bound::Included(i)) => {
+            if e >= i {
+                Bound::Excluded(e)
+            } else {
+                Bound::Included(i)
+            }
+        }
+    }
+}
+
+/// Whether a range is empty; `BTreeSet::range` panics on inverted bounds, so every range
+/// built from request values is checked first.
+fn is_empty(lower: &Bound<SortKey>, upper: &Bound<SortKey>) -> bool {
+    match (lower, upper) {
+        (Bound::Included(a), Bound::Included(b)) => a > b,
+        (Bound::Included(a), Bound::Excluded(b))
+        | (Bound::Excluded(a), Bound::Included(b))
+        | (Bound::Excluded(a), Bound::Excluded(b)) => a >= b,
+        _ => false,
+    }
+}
+
+impl KeyRange for Bounded<'_> {
+    fn newest_first(&self, upper: Bound<SortKey>) -> impl Iterator<Item = SortKey> {
+        let hi = tighter_upper(self.upper, upper);
+        let range = (!is_empty(&self.lower, &hi)).then(|| self.keys.range((self.lower, hi)));
+        range.into_iter().flatten().rev().copied()
+    }
+    fn oldest_first(&self, lower: Bound<SortKey>) -> impl Iterator<Item = SortKey> {
+        let lo = tighter_lower(self.lower, lower);
+        let range = (!is_empty(&lo, &self.upper)).then(|| self.keys.range((lo, self.upper)));
+        range.into_iter().flatten().copied()
     }
 }
 
@@ -265,62 +353,9 @@ mod tests {
 
     #[test]
     fn an_unknown_cursor_is_reported() {
-        assert_eq!(table(1).page(Cursor::After("nope"), 2, |_| true).err(), Some(UnknownCursor));
-    }
-}
-
-/// A slice of an index between two sort-key bounds (e.g. `transacted_at[gte]` …), paged in
-/// O(page) like the whole index.
-pub struct Bounded<'a> {
-    /// The index.
-    pub keys: &'a KeySet,
-    /// Lowest key included.
-    pub lower: Bound<SortKey>,
-    /// Highest key included.
-    pub upper: Bound<SortKey>,
-}
-
-fn tighter_upper(a: Bound<SortKey>, b: Bound<SortKey>) -> Bound<SortKey> {
-    match (a, b) {
-        (Bound::Unbounded, x) | (x, Bound::Unbounded) => x,
-        (Bound::Included(x), Bound::Included(y)) => Bound::Included(x.min(y)),
-        (Bound::Excluded(x), Bound::Excluded(y)) => Bound::Excluded(x.min(y)),
-        (Bound::Included(i), Bound::Excluded(e)) | (Bound::Excluded(e), Bound::Included(i)) => {
-            if e <= i { Bound::Excluded(e) } else { Bound::Included(i) }
-        }
-    }
-}
-
-fn tighter_lower(a: Bound<SortKey>, b: Bound<SortKey>) -> Bound<SortKey> {
-    match (a, b) {
-        (Bound::Unbounded, x) | (x, Bound::Unbounded) => x,
-        (Bound::Included(x), Bound::Included(y)) => Bound::Included(x.max(y)),
-        (Bound::Excluded(x), Bound::Excluded(y)) => Bound::Excluded(x.max(y)),
-        (Bound::Included(i), Bound::Excluded(e)) | (Bound::Excluded(e), Bound::Included(i)) => {
-            if e >= i { Bound::Excluded(e) } else { Bound::Included(i) }
-        }
-    }
-}
-
-/// Whether a range is empty; `BTreeSet::range` panics on inverted bounds, so every range
-/// built from request values is checked first.
-fn is_empty(lower: &Bound<SortKey>, upper: &Bound<SortKey>) -> bool {
-    match (lower, upper) {
-        (Bound::Included(a), Bound::Included(b)) => a > b,
-        (Bound::Included(a), Bound::Excluded(b)) | (Bound::Excluded(a), Bound::Included(b)) | (Bound::Excluded(a), Bound::Excluded(b)) => a >= b,
-        _ => false,
-    }
-}
-
-impl KeyRange for Bounded<'_> {
-    fn newest_first(&self, upper: Bound<SortKey>) -> impl Iterator<Item = SortKey> {
-        let hi = tighter_upper(self.upper, upper);
-        let range = (!is_empty(&self.lower, &hi)).then(|| self.keys.range((self.lower, hi)));
-        range.into_iter().flatten().rev().copied()
-    }
-    fn oldest_first(&self, lower: Bound<SortKey>) -> impl Iterator<Item = SortKey> {
-        let lo = tighter_lower(self.lower, lower);
-        let range = (!is_empty(&lo, &self.upper)).then(|| self.keys.range((lo, self.upper)));
-        range.into_iter().flatten().copied()
+        assert_eq!(
+            table(1).page(Cursor::After("nope"), 2, |_| true).err(),
+            Some(UnknownCursor)
+        );
     }
 }

@@ -38,7 +38,11 @@ impl ApiKey {
 
 /// Masks a key like Stripe's "Invalid API Key provided: sk_test_********abcd".
 pub fn mask(key: &str) -> String {
-    let prefix_len = key.match_indices('_').nth(1).map(|(i, _)| i + 1).unwrap_or(0);
+    let prefix_len = key
+        .match_indices('_')
+        .nth(1)
+        .map(|(i, _)| i + 1)
+        .unwrap_or(0);
     let prefix_len = prefix_len.min(key.len());
     let tail_start = key.len().saturating_sub(4).max(prefix_len);
     let (prefix, rest) = key.split_at(prefix_len);
@@ -54,7 +58,10 @@ const NO_KEY: &str = "You did not provide an API key. You need to provide your A
 /// Reads the key from an `Authorization` header value (Bearer, or Basic with the key as the
 /// user name) and checks it. `only_key` is fcmock's `--api-key`: when set, no other key works.
 pub fn authenticate(header: Option<&str>, only_key: Option<&str>) -> Result<ApiKey, ApiError> {
-    let header = header.map(str::trim).filter(|h| !h.is_empty()).ok_or_else(|| ApiError::unauthorized(NO_KEY))?;
+    let header = header
+        .map(str::trim)
+        .filter(|h| !h.is_empty())
+        .ok_or_else(|| ApiError::unauthorized(NO_KEY))?;
     let key = if let Some(token) = strip_scheme(header, "bearer") {
         token.trim().to_string()
     } else if let Some(encoded) = strip_scheme(header, "basic") {
@@ -78,7 +85,10 @@ pub fn authenticate(header: Option<&str>, only_key: Option<&str>) -> Result<ApiK
     if key.is_empty() {
         return Err(ApiError::unauthorized(NO_KEY));
     }
-    if ["sk_live_", "rk_live_", "pk_live_"].iter().any(|p| key.starts_with(p)) {
+    if ["sk_live_", "rk_live_", "pk_live_"]
+        .iter()
+        .any(|p| key.starts_with(p))
+    {
         return Err(ApiError::unauthorized(format!(
             "Live API key provided: {}. fcmock is a local test double of Stripe and never \
              accepts live keys; use a test key such as sk_test_123.",
@@ -95,7 +105,8 @@ pub fn authenticate(header: Option<&str>, only_key: Option<&str>) -> Result<ApiK
         return Err(invalid_key(&key));
     };
     let too_short = key.len() <= "sk_test_".len();
-    let not_this_mock_key = only_key.is_some_and(|only| only != key && kind != KeyKind::Publishable);
+    let not_this_mock_key =
+        only_key.is_some_and(|only| only != key && kind != KeyKind::Publishable);
     if too_short || not_this_mock_key || key.chars().any(|c| !c.is_ascii_graphic()) {
         return Err(invalid_key(&key));
     }
@@ -129,14 +140,28 @@ mod tests {
 
     #[test]
     fn bearer_and_basic_keys_are_accepted() {
-        assert_eq!(authenticate(Some("Bearer sk_test_abc"), None).map(|k| k.key), Ok("sk_test_abc".into()));
+        assert_eq!(
+            authenticate(Some("Bearer sk_test_abc"), None).map(|k| k.key),
+            Ok("sk_test_abc".into())
+        );
         let basic = base64::engine::general_purpose::STANDARD.encode("sk_test_abc:");
-        assert_eq!(authenticate(Some(&format!("Basic {basic}")), None).map(|k| k.key), Ok("sk_test_abc".into()));
+        assert_eq!(
+            authenticate(Some(&format!("Basic {basic}")), None).map(|k| k.key),
+            Ok("sk_test_abc".into())
+        );
     }
 
     #[test]
     fn live_missing_and_malformed_keys_are_refused_with_401() {
-        for header in [None, Some(""), Some("Bearer "), Some("Bearer sk_live_abc"), Some("Token x"), Some("Bearer nope"), Some("Basic !!!")] {
+        for header in [
+            None,
+            Some(""),
+            Some("Bearer "),
+            Some("Bearer sk_live_abc"),
+            Some("Token x"),
+            Some("Bearer nope"),
+            Some("Basic !!!"),
+        ] {
             let e = authenticate(header, None).expect_err("refused");
             assert_eq!(e.status, 401, "{header:?}");
         }

@@ -78,7 +78,12 @@ impl ApiError {
     }
 
     /// Any status, type and code.
-    pub fn new(status: u16, error_type: ErrorType, code: Option<&str>, message: impl Into<String>) -> Self {
+    pub fn new(
+        status: u16,
+        error_type: ErrorType,
+        code: Option<&str>,
+        message: impl Into<String>,
+    ) -> Self {
         ApiError {
             status,
             error_type,
@@ -116,7 +121,9 @@ impl ApiError {
             [one] => format!("Received unknown parameter: {one}"),
             _ => format!("Received unknown parameters: {}", names.join(", ")),
         };
-        Self::invalid_request(message).with_code("parameter_unknown").with_param(first)
+        Self::invalid_request(message)
+            .with_code("parameter_unknown")
+            .with_param(first)
     }
 
     /// `parameter_missing`: "Missing required param: x."
@@ -151,8 +158,7 @@ impl ApiError {
 
     /// A string parameter sent as a hash or array.
     pub fn invalid_string(name: &str) -> Self {
-        Self::invalid_request(format!("Invalid string: {name} must be a string"))
-            .with_param(name)
+        Self::invalid_request(format!("Invalid string: {name} must be a string")).with_param(name)
     }
 
     /// A hash parameter sent as a scalar or array.
@@ -232,9 +238,12 @@ impl ApiError {
     /// The `doc_url` Stripe derives from the code: `resource_missing` →
     /// `https://stripe.com/docs/error-codes/resource-missing`.
     pub fn doc_url(&self) -> Option<String> {
-        self.code
-            .as_deref()
-            .map(|c| format!("https://stripe.com/docs/error-codes/{}", c.replace('_', "-")))
+        self.code.as_deref().map(|c| {
+            format!(
+                "https://stripe.com/docs/error-codes/{}",
+                c.replace('_', "-")
+            )
+        })
     }
 
     /// Serialises the envelope for a response to the request `request_id`, made at `now`.
@@ -247,9 +256,9 @@ impl ApiError {
                 param: self.param.as_deref(),
                 // fcmock's own log is `GET /_fcmock/requests`; the URL only has to look like
                 // the dashboard link Stripe sends.
-                request_log_url: self
-                    .log_url
-                    .then(|| format!("https://dashboard.stripe.com/test/logs/{request_id}?t={now}")),
+                request_log_url: self.log_url.then(|| {
+                    format!("https://dashboard.stripe.com/test/logs/{request_id}?t={now}")
+                }),
                 error_type: self.error_type,
             },
         };

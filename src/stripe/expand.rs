@@ -40,7 +40,8 @@ pub fn parse(paths: &[String]) -> Result<Vec<Vec<&str>>, ApiError> {
 }
 
 fn cannot_expand(path: &str) -> ApiError {
-    ApiError::invalid_request(format!("This property cannot be expanded ({path}).")).with_param("expand")
+    ApiError::invalid_request(format!("This property cannot be expanded ({path})."))
+        .with_param("expand")
 }
 
 /// Expands every path in `value`.
@@ -52,7 +53,12 @@ pub fn apply(value: &mut Value, paths: &[String], resolver: &dyn Resolver) -> Re
     Ok(())
 }
 
-fn walk(value: &mut Value, segs: &[&str], full: &str, resolver: &dyn Resolver) -> Result<(), ApiError> {
+fn walk(
+    value: &mut Value,
+    segs: &[&str],
+    full: &str,
+    resolver: &dyn Resolver,
+) -> Result<(), ApiError> {
     let Some((field, rest)) = segs.split_first() else {
         return Ok(());
     };
@@ -92,7 +98,8 @@ mod tests {
     struct Fake;
     impl Resolver for Fake {
         fn resolve(&self, id: &str) -> Option<Value> {
-            (id == "cus_1").then(|| json!({"id": "cus_1", "object": "customer", "default_source": null}))
+            (id == "cus_1")
+                .then(|| json!({"id": "cus_1", "object": "customer", "default_source": null}))
         }
     }
 

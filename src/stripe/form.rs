@@ -194,36 +194,60 @@ mod tests {
     #[test]
     fn nested_brackets_build_maps() {
         let p = dec("a[b][c]=x&a[b][d]=y&e=1");
-        assert_eq!(p.to_json().to_string(), r#"{"a":{"b":{"c":"x","d":"y"}},"e":"1"}"#);
+        assert_eq!(
+            p.to_json().to_string(),
+            r#"{"a":{"b":{"c":"x","d":"y"}},"e":"1"}"#
+        );
     }
 
     #[test]
     fn empty_brackets_append_to_a_list() {
         let p = dec("permissions[]=balances&permissions[]=ownership");
-        assert_eq!(p.to_json().to_string(), r#"{"permissions":["balances","ownership"]}"#);
+        assert_eq!(
+            p.to_json().to_string(),
+            r#"{"permissions":["balances","ownership"]}"#
+        );
     }
 
     #[test]
     fn indexed_arrays_stay_maps_until_a_spec_asks_for_a_list() {
         let p = dec("permissions[0]=balances&permissions[1]=ownership");
-        assert_eq!(p.to_json().to_string(), r#"{"permissions":{"0":"balances","1":"ownership"}}"#);
+        assert_eq!(
+            p.to_json().to_string(),
+            r#"{"permissions":{"0":"balances","1":"ownership"}}"#
+        );
     }
 
     #[test]
     fn arrays_of_hashes_follow_rack() {
         let p = dec("a[][x]=1&a[][y]=2&a[][x]=3");
-        assert_eq!(p.to_json().to_string(), r#"{"a":[{"x":"1","y":"2"},{"x":"3"}]}"#);
+        assert_eq!(
+            p.to_json().to_string(),
+            r#"{"a":[{"x":"1","y":"2"},{"x":"3"}]}"#
+        );
     }
 
     #[test]
     fn percent_escapes_and_plus_decode() {
         let p = dec("email=a%2Bb%40x.com&name=Jenny+Rosen");
-        assert_eq!(p.to_json().to_string(), r#"{"email":"a+b@x.com","name":"Jenny Rosen"}"#);
+        assert_eq!(
+            p.to_json().to_string(),
+            r#"{"email":"a+b@x.com","name":"Jenny Rosen"}"#
+        );
     }
 
     #[test]
     fn bad_input_is_refused_not_panicked() {
-        for bad in ["a=%zz", "a=%", "a[b=1", "[a]=1", "a=1&a[b]=2", "a[b]=1&a=2", "a[]=1&a[b]=2", "a[b]=1&a[]=2"] {
+        for bad in [
+            "a=%zz",
+            "a=%",
+            "a[b=1",
+            "[a]=1",
+            "a=1&a[b]=2",
+            "a[b]=1&a=2",
+            "a[]=1&a[b]=2",
+            "a[b]=1&a[]=2",
+        ] {
             assert!(decode(bad.as_bytes()).is_err(), "{bad} should be refused");
         }
         assert!(decode(&[0xff, b'=', b'1']).is_err());
@@ -233,7 +257,10 @@ mod tests {
     fn nesting_and_count_are_bounded() {
         let deep = format!("a{}=1", "[b]".repeat(MAX_DEPTH + 1));
         assert!(decode(deep.as_bytes()).is_err());
-        let many = (0..MAX_PARAMS + 1).map(|i| format!("k{i}=v")).collect::<Vec<_>>().join("&");
+        let many = (0..MAX_PARAMS + 1)
+            .map(|i| format!("k{i}=v"))
+            .collect::<Vec<_>>()
+            .join("&");
         assert!(decode(many.as_bytes()).is_err());
     }
 }

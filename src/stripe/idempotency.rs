@@ -67,12 +67,22 @@ impl IdempotencyCache {
     /// A cache holding at most `capacity` keys across all namespaces.
     pub fn new(capacity: usize) -> Self {
         IdempotencyCache {
-            inner: Mutex::new(Inner { entries: HashMap::new(), order: VecDeque::new(), capacity }),
+            inner: Mutex::new(Inner {
+                entries: HashMap::new(),
+                order: VecDeque::new(),
+                capacity,
+            }),
         }
     }
 
     /// Registers the start of a request with `key` in `namespace`.
-    pub fn begin(&self, namespace: &str, key: &str, fingerprint: u64, now: i64) -> Result<Begin, ApiError> {
+    pub fn begin(
+        &self,
+        namespace: &str,
+        key: &str,
+        fingerprint: u64,
+        now: i64,
+    ) -> Result<Begin, ApiError> {
         if key.len() > MAX_KEY_LEN {
             return Err(ApiError::invalid_request(format!(
                 "Invalid Idempotency-Key: it may be at most {MAX_KEY_LEN} characters long."
@@ -92,7 +102,10 @@ impl IdempotencyCache {
                      execute a different request."
                 ),
             )),
-            Some(Entry { state: State::InFlight, .. }) => Err(ApiError::new(
+            Some(Entry {
+                state: State::InFlight,
+                ..
+            }) => Err(ApiError::new(
                 409,
                 ErrorType::InvalidRequestError,
                 Some("idempotency_key_in_use"),
@@ -102,9 +115,19 @@ impl IdempotencyCache {
                      going through): {key}. Please try again later."
                 ),
             )),
-            Some(Entry { state: State::Done(saved), .. }) => Ok(Begin::Replay(saved.clone())),
+            Some(Entry {
+                state: State::Done(saved),
+                ..
+            }) => Ok(Begin::Replay(saved.clone())),
             None => {
-                inner.entries.insert(slot.clone(), Entry { fingerprint, created: now, state: State::InFlight });
+                inner.entries.insert(
+                    slot.clone(),
+                    Entry {
+                        fingerprint,
+                        created: now,
+                        state: State::InFlight,
+                    },
+                );
                 inner.order.push_back((slot, now));
                 inner.evict();
                 Ok(Begin::Proceed)
@@ -149,13 +172,19 @@ impl Inner {
                 // The entry was replaced or removed since this slot was queued.
                 Some(entry) if entry.created != *created => true,
                 None => true,
-                Some(entry) => now - entry.created >= TTL_SECONDS && !matches!(entry.state, State::InFlight),
+                Some(entry) => {
+                    now - entry.created >= TTL_SECONDS && !matches!(entry.state, State::InFlight)
+                }
             };
             if !stale {
                 break;
             }
             let (slot, created) = self.order.pop_front().expect("front exists");
-            if self.entries.get(&slot).is_some_and(|e| e.created == created) {
+            if self
+                .entries
+                .get(&slot)
+                .is_some_and(|e| e.created == created)
+            {
                 self.entries.remove(&slot);
             }
         }
@@ -163,8 +192,14 @@ impl Inner {
 
     fn evict(&mut self) {
         while self.entries.len() > self.capacity {
-            let Some((slot, created)) = self.order.pop_front() else { break };
-            if self.entries.get(&slot).is_some_and(|e| e.created == created && matches!(e.state, State::Done(_))) {
+            let Some((slot, created)) = self.order.pop_front() else {
+                break;
+            };
+            if self
+                .entries
+                .get(&slot)
+                .is_some_and(|e| e.created == created && matches!(e.state, State::Done(_)))
+            {
                 self.entries.remove(&slot);
             }
         }
@@ -176,7 +211,11 @@ mod tests {
     use super::*;
 
     fn saved() -> Saved {
-        Saved { status: 200, body: Bytes::from_static(b"{}"), request_id: "req_1".into() }
+        Saved {
+            status: 200,
+            body: Bytes::from_static(b"{}"),
+            request_id: "req_1".into(),
+        }
     }
 
     #[test]
@@ -193,7 +232,10 @@ mod tests {
         assert!(matches!(c.begin("ns", "k", 1, 0), Ok(Begin::Proceed)));
         assert_eq!(c.begin("ns", "k", 1, 0).err().map(|e| e.status), Some(409));
         c.finish("ns", "k", Some(saved()));
-        assert_eq!(c.begin("ns", "k", 2, 0).err().map(|e| e.error_type), Some(ErrorType::IdempotencyError));
+        assert_eq!(
+            c.begin("ns", "k", 2, 0).err().map(|e| e.error_type),
+            Some(ErrorType::IdempotencyError)
+        );
     }
 
     #[test]
@@ -202,7 +244,10 @@ mod tests {
         assert!(matches!(c.begin("a", "k", 1, 0), Ok(Begin::Proceed)));
         c.finish("a", "k", Some(saved()));
         assert!(matches!(c.begin("b", "k", 2, 0), Ok(Begin::Proceed)));
-        assert!(matches!(c.begin("a", "k", 3, TTL_SECONDS), Ok(Begin::Proceed)));
+        assert!(matches!(
+            c.begin("a", "k", 3, TTL_SECONDS),
+            Ok(Begin::Proceed)
+        ));
     }
 
     #[test]

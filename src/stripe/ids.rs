@@ -83,10 +83,16 @@ impl IdGenerator {
     /// A generator seeded with `seed`, or from the OS when `None`.
     pub fn new(seed: Option<u64>) -> Self {
         let (objects, requests) = match seed {
-            Some(s) => (StdRng::seed_from_u64(s), StdRng::seed_from_u64(s ^ 0x5eed_0f_4e9)),
+            Some(s) => (
+                StdRng::seed_from_u64(s),
+                StdRng::seed_from_u64(s ^ 0x0005_eed0_f4e9),
+            ),
             None => (StdRng::from_os_rng(), StdRng::from_os_rng()),
         };
-        IdGenerator { objects: Mutex::new(objects), requests: Mutex::new(requests) }
+        IdGenerator {
+            objects: Mutex::new(objects),
+            requests: Mutex::new(requests),
+        }
     }
 
     /// A new object id of the given kind.
@@ -128,6 +134,9 @@ mod tests {
         let a = IdGenerator::new(Some(7));
         let b = IdGenerator::new(Some(7));
         assert_eq!(a.next(IdKind::Customer), b.next(IdKind::Customer));
-        assert_ne!(a.next(IdKind::Customer), IdGenerator::new(Some(8)).next(IdKind::Customer));
+        assert_ne!(
+            a.next(IdKind::Customer),
+            IdGenerator::new(Some(8)).next(IdKind::Customer)
+        );
     }
 }

@@ -46,7 +46,11 @@ impl ListParams {
                 "Received both starting_after and ending_before parameters. Please pass in only one.",
             ));
         }
-        Ok(ListParams { limit, starting_after, ending_before })
+        Ok(ListParams {
+            limit,
+            starting_after,
+            ending_before,
+        })
     }
 
     /// The cursor to page from.
@@ -59,7 +63,10 @@ impl ListParams {
     }
 
     /// Turns a table's "no such cursor" into Stripe's `resource_missing` on the cursor param.
-    pub fn cursor_error<'s>(&'s self, object: &'s str) -> impl FnOnce(UnknownCursor) -> ApiError + 's {
+    pub fn cursor_error<'s>(
+        &'s self,
+        object: &'s str,
+    ) -> impl FnOnce(UnknownCursor) -> ApiError + 's {
         move |_| {
             let (param, id) = match (&self.starting_after, &self.ending_before) {
                 (Some(id), _) => ("starting_after", id.as_str()),
@@ -86,7 +93,12 @@ pub struct List<T> {
 impl<T> List<T> {
     /// A list with these objects.
     pub fn new(data: Vec<T>, has_more: bool, url: impl Into<String>) -> Self {
-        List { object: "list", data, has_more, url: url.into() }
+        List {
+            object: "list",
+            data,
+            has_more,
+            url: url.into(),
+        }
     }
 
     /// A list from a table page, cloning the page's objects out of the store.
@@ -117,6 +129,12 @@ pub struct CountedList<T> {
 impl<T> CountedList<T> {
     /// A complete (uncut) embedded list.
     pub fn new(data: Vec<T>, url: impl Into<String>) -> Self {
-        CountedList { object: "list".into(), total_count: data.len(), data, has_more: false, url: url.into() }
+        CountedList {
+            object: "list".into(),
+            total_count: data.len(),
+            data,
+            has_more: false,
+            url: url.into(),
+        }
     }
 }

@@ -66,7 +66,12 @@ pub struct Field {
 impl Field {
     /// An optional, non-emptiable parameter.
     pub const fn new(name: &'static str, kind: Kind) -> Self {
-        Field { name, kind, required: false, emptiable: false }
+        Field {
+            name,
+            kind,
+            required: false,
+            emptiable: false,
+        }
     }
     /// Marks the parameter as required.
     pub const fn required(mut self) -> Self {
@@ -189,16 +194,23 @@ impl ParamMap {
     /// An array of strings (validated as `Kind::Array(&Kind::String)` or an enum array).
     pub fn strings(&self, key: &str) -> Vec<String> {
         match self.get(key) {
-            Some(Param::List(items)) => {
-                items.iter().filter_map(Param::as_str).map(str::to_string).collect()
-            }
+            Some(Param::List(items)) => items
+                .iter()
+                .filter_map(Param::as_str)
+                .map(str::to_string)
+                .collect(),
             _ => Vec::new(),
         }
     }
 
     /// The whole tree as JSON.
     pub fn to_json(&self) -> serde_json::Value {
-        serde_json::Value::Object(self.0.iter().map(|(k, v)| (k.clone(), v.to_json())).collect())
+        serde_json::Value::Object(
+            self.0
+                .iter()
+                .map(|(k, v)| (k.clone(), v.to_json()))
+                .collect(),
+        )
     }
 
     /// Checks the tree against an endpoint's declared fields, normalising indexed arrays
@@ -343,12 +355,19 @@ mod tests {
     use super::*;
     use crate::stripe::form::decode;
 
-    const ADDRESS: &[Field] = &[Field::new("city", Kind::String), Field::new("line1", Kind::String)];
+    const ADDRESS: &[Field] = &[
+        Field::new("city", Kind::String),
+        Field::new("line1", Kind::String),
+    ];
     const SPEC: &[Field] = &[
         Field::new("email", Kind::String).emptiable(),
         Field::new("limit", Kind::Integer),
         Field::new("address", Kind::Object(ADDRESS)),
-        Field::new("permissions", Kind::Array(&Kind::Enum(&["balances", "ownership"]))).required(),
+        Field::new(
+            "permissions",
+            Kind::Array(&Kind::Enum(&["balances", "ownership"])),
+        )
+        .required(),
         METADATA,
         EXPAND,
     ];

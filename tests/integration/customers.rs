@@ -26,14 +26,19 @@ async fn creating_a_customer_returns_every_field_it_was_given() {
     assert_eq!(response.status, 200, "{}", response.text);
     let customer = &response.json;
     assert_eq!(customer["object"], "customer");
-    assert!(customer["id"].as_str().is_some_and(|id| id.starts_with("cus_") && id.len() == 18));
+    assert!(customer["id"]
+        .as_str()
+        .is_some_and(|id| id.starts_with("cus_") && id.len() == 18));
     assert_eq!(customer["email"], "jenny.rosen@example.com");
     assert_eq!(customer["name"], "Jenny Rosen");
     assert_eq!(customer["description"], "Integration test customer");
     assert_eq!(customer["phone"], "+15555550123");
     assert_eq!(customer["address"]["city"], "San Francisco");
     assert_eq!(customer["address"]["line2"], json!(null));
-    assert_eq!(customer["metadata"], json!({"order_id": "6735", "plan": "pro"}));
+    assert_eq!(
+        customer["metadata"],
+        json!({"order_id": "6735", "plan": "pro"})
+    );
     assert_eq!(customer["created"], CREATED);
     assert_eq!(customer["livemode"], false);
     snapshot_settings().bind(|| insta::assert_json_snapshot!(customer));
@@ -59,31 +64,67 @@ async fn retrieving_an_unknown_customer_returns_404_resource_missing() {
 
     assert_eq!(response.status, 404);
     assert_eq!(response.error("code"), Some("resource_missing"));
-    assert_eq!(response.error("message"), Some("No such customer: 'cus_doesnotexist'"));
+    assert_eq!(
+        response.error("message"),
+        Some("No such customer: 'cus_doesnotexist'")
+    );
     assert_eq!(response.error("param"), Some("id"));
-    assert_eq!(response.error("doc_url"), Some("https://stripe.com/docs/error-codes/resource-missing"));
-    assert_eq!(response.error_keys(), ["code", "doc_url", "message", "param", "request_log_url", "type"]);
+    assert_eq!(
+        response.error("doc_url"),
+        Some("https://stripe.com/docs/error-codes/resource-missing")
+    );
+    assert_eq!(
+        response.error_keys(),
+        [
+            "code",
+            "doc_url",
+            "message",
+            "param",
+            "request_log_url",
+            "type"
+        ]
+    );
     snapshot_settings().bind(|| insta::assert_json_snapshot!(response.json));
 }
 
 #[tokio::test]
 async fn updating_metadata_adds_new_keys_and_an_empty_value_deletes_its_key() {
     let server = TestServer::start().await;
-    let created = server.create_customer(&[("email", "a@example.com"), ("metadata[a]", "1"), ("metadata[b]", "2")]).await;
+    let created = server
+        .create_customer(&[
+            ("email", "a@example.com"),
+            ("metadata[a]", "1"),
+            ("metadata[b]", "2"),
+        ])
+        .await;
     let path = format!("/v1/customers/{}", created["id"].as_str().expect("id"));
 
-    let response = server.post(&path, KEY, &form(&[("metadata[c]", "3"), ("metadata[a]", "")])).await;
+    let response = server
+        .post(
+            &path,
+            KEY,
+            &form(&[("metadata[c]", "3"), ("metadata[a]", "")]),
+        )
+        .await;
 
     assert_eq!(response.status, 200, "{}", response.text);
     assert_eq!(response.json["metadata"], json!({"b": "2", "c": "3"}));
-    assert_eq!(response.json["email"], "a@example.com", "fields not sent are left alone");
-    assert_eq!(server.get(&path, KEY).await.json["metadata"], json!({"b": "2", "c": "3"}));
+    assert_eq!(
+        response.json["email"], "a@example.com",
+        "fields not sent are left alone"
+    );
+    assert_eq!(
+        server.get(&path, KEY).await.json["metadata"],
+        json!({"b": "2", "c": "3"})
+    );
 }
 
 #[tokio::test]
 async fn updating_with_an_empty_metadata_clears_every_key() {
     let server = TestServer::start().await;
-    let created = server.create_customer(&[("metadata[a]", "1"), ("metadata[b]", "2")]).await;
+    let created = server
+        .create_customer(&[("metadata[a]", "1"), ("metadata[b]", "2")])
+        .await;
     let path = format!("/v1/customers/{}", created["id"].as_str().expect("id"));
 
     let response = server.post(&path, KEY, "metadata=").await;
@@ -98,7 +139,9 @@ async fn updating_a_field_with_an_empty_string_unsets_it() {
     let created = server.create_customer(JENNY).await;
     let path = format!("/v1/customers/{}", created["id"].as_str().expect("id"));
 
-    let response = server.post(&path, KEY, "description=&address=&name=Jenny+R.").await;
+    let response = server
+        .post(&path, KEY, "description=&address=&name=Jenny+R.")
+        .await;
 
     assert_eq!(response.status, 200, "{}", response.text);
     assert_eq!(response.json["description"], json!(null));
@@ -115,7 +158,10 @@ async fn deleting_a_customer_returns_the_deleted_stub() {
     let response = server.delete(&format!("/v1/customers/{id}"), KEY).await;
 
     assert_eq!(response.status, 200, "{}", response.text);
-    assert_eq!(response.json, json!({"id": id, "object": "customer", "deleted": true}));
+    assert_eq!(
+        response.json,
+        json!({"id": id, "object": "customer", "deleted": true})
+    );
 }
 
 #[tokio::test]
@@ -130,7 +176,10 @@ async fn retrieving_a_deleted_customer_returns_the_deleted_stub() {
 
     // Stripe answers 200 with the stub, not 404 (docs/research/wire-format.md §6).
     assert_eq!(response.status, 200, "{}", response.text);
-    assert_eq!(response.json, json!({"id": id, "object": "customer", "deleted": true}));
+    assert_eq!(
+        response.json,
+        json!({"id": id, "object": "customer", "deleted": true})
+    );
 }
 
 #[tokio::test]
@@ -145,7 +194,10 @@ async fn updating_a_deleted_customer_returns_404() {
 
     assert_eq!(response.status, 404, "{}", response.text);
     assert_eq!(response.error("code"), Some("resource_missing"));
-    assert_eq!(response.error("message").map(str::to_string), Some(format!("No such customer: '{id}'")));
+    assert_eq!(
+        response.error("message").map(str::to_string),
+        Some(format!("No such customer: '{id}'"))
+    );
 }
 
 #[tokio::test]
@@ -166,7 +218,12 @@ async fn deleted_customers_are_left_out_of_lists() {
     let server = TestServer::start().await;
     let kept = server.create_customer(&[("name", "kept")]).await;
     let gone = server.create_customer(&[("name", "gone")]).await;
-    server.delete(&format!("/v1/customers/{}", gone["id"].as_str().expect("id")), KEY).await;
+    server
+        .delete(
+            &format!("/v1/customers/{}", gone["id"].as_str().expect("id")),
+            KEY,
+        )
+        .await;
 
     let response = server.get("/v1/customers", KEY).await;
 
@@ -182,21 +239,35 @@ async fn listing_customers_returns_a_stripe_list_object() {
     let response = server.get("/v1/customers", KEY).await;
 
     assert_eq!(response.status, 200, "{}", response.text);
-    assert_eq!(response.json, json!({"object": "list", "data": [customer], "has_more": false, "url": "/v1/customers"}));
+    assert_eq!(
+        response.json,
+        json!({"object": "list", "data": [customer], "has_more": false, "url": "/v1/customers"})
+    );
 }
 
 #[tokio::test]
 async fn listing_with_an_email_filter_returns_only_customers_with_that_email() {
     let server = TestServer::start().await;
-    let first = server.create_customer(&[("email", "match@example.com")]).await;
-    server.create_customer(&[("email", "other@example.com")]).await;
-    let second = server.create_customer(&[("email", "match@example.com")]).await;
+    let first = server
+        .create_customer(&[("email", "match@example.com")])
+        .await;
+    server
+        .create_customer(&[("email", "other@example.com")])
+        .await;
+    let second = server
+        .create_customer(&[("email", "match@example.com")])
+        .await;
     server.create_customer(&[("name", "no email")]).await;
 
-    let response = server.get("/v1/customers?email=match%40example.com", KEY).await;
+    let response = server
+        .get("/v1/customers?email=match%40example.com", KEY)
+        .await;
 
     assert_eq!(response.status, 200, "{}", response.text);
-    let expected = [second["id"].as_str().expect("id"), first["id"].as_str().expect("id")];
+    let expected = [
+        second["id"].as_str().expect("id"),
+        first["id"].as_str().expect("id"),
+    ];
     assert_eq!(ids(&response.json), expected);
 }
 
@@ -215,10 +286,26 @@ async fn listing_with_a_created_range_filters_by_creation_time() {
         }
     };
 
-    assert_eq!(count(format!("/v1/customers?created[gte]={CREATED}")).await, 2);
-    assert_eq!(count(format!("/v1/customers?created[gte]={}", CREATED + 1)).await, 0);
-    assert_eq!(count(format!("/v1/customers?created[lt]={CREATED}")).await, 0);
-    assert_eq!(count(format!("/v1/customers?created[lte]={CREATED}&created[gt]={}", CREATED - 1)).await, 2);
+    assert_eq!(
+        count(format!("/v1/customers?created[gte]={CREATED}")).await,
+        2
+    );
+    assert_eq!(
+        count(format!("/v1/customers?created[gte]={}", CREATED + 1)).await,
+        0
+    );
+    assert_eq!(
+        count(format!("/v1/customers?created[lt]={CREATED}")).await,
+        0
+    );
+    assert_eq!(
+        count(format!(
+            "/v1/customers?created[lte]={CREATED}&created[gt]={}",
+            CREATED - 1
+        ))
+        .await,
+        2
+    );
     assert_eq!(count(format!("/v1/customers?created={CREATED}")).await, 2);
 }
 
@@ -226,10 +313,15 @@ async fn listing_with_a_created_range_filters_by_creation_time() {
 async fn a_non_integer_created_bound_is_refused_with_its_bracket_name() {
     let server = TestServer::start().await;
 
-    let response = server.get("/v1/customers?created[gte]=yesterday", KEY).await;
+    let response = server
+        .get("/v1/customers?created[gte]=yesterday", KEY)
+        .await;
 
     assert_eq!(response.status, 400, "{}", response.text);
     assert_eq!(response.error("code"), Some("parameter_invalid_integer"));
     assert_eq!(response.error("param"), Some("created[gte]"));
-    assert_eq!(response.error("message"), Some("Invalid integer: yesterday"));
+    assert_eq!(
+        response.error("message"),
+        Some("Invalid integer: yesterday")
+    );
 }

@@ -8,10 +8,16 @@ use serde_json::json;
 async fn expanding_a_null_default_source_leaves_it_null() {
     let server = TestServer::start().await;
 
-    let created = server.post("/v1/customers", KEY, "name=Jenny&expand[]=default_source").await;
+    let created = server
+        .post("/v1/customers", KEY, "name=Jenny&expand[]=default_source")
+        .await;
     let id = created.json["id"].as_str().unwrap_or_default();
-    let retrieved = server.get(&format!("/v1/customers/{id}?expand[]=default_source"), KEY).await;
-    let listed = server.get("/v1/customers?expand[]=data.default_source", KEY).await;
+    let retrieved = server
+        .get(&format!("/v1/customers/{id}?expand[]=default_source"), KEY)
+        .await;
+    let listed = server
+        .get("/v1/customers?expand[]=data.default_source", KEY)
+        .await;
 
     assert_eq!(created.status, 200, "{}", created.text);
     assert_eq!(created.json["default_source"], json!(null));
@@ -27,10 +33,15 @@ async fn expanding_an_unknown_property_is_refused() {
     let customer = server.create_customer(&[("name", "Jenny")]).await;
     let id = customer["id"].as_str().expect("id");
 
-    let response = server.get(&format!("/v1/customers/{id}?expand[]=bogus"), KEY).await;
+    let response = server
+        .get(&format!("/v1/customers/{id}?expand[]=bogus"), KEY)
+        .await;
 
     assert_eq!(response.status, 400, "{}", response.text);
-    assert_eq!(response.error("message"), Some("This property cannot be expanded (bogus)."));
+    assert_eq!(
+        response.error("message"),
+        Some("This property cannot be expanded (bogus).")
+    );
     assert_eq!(response.error("type"), Some("invalid_request_error"));
 }
 
@@ -40,7 +51,9 @@ async fn expanding_more_than_four_levels_is_refused_with_property_expansion_max_
     let customer = server.create_customer(&[("name", "Jenny")]).await;
     let id = customer["id"].as_str().expect("id");
 
-    let response = server.get(&format!("/v1/customers/{id}?expand[]=a.b.c.d.e"), KEY).await;
+    let response = server
+        .get(&format!("/v1/customers/{id}?expand[]=a.b.c.d.e"), KEY)
+        .await;
 
     assert_eq!(response.status, 400, "{}", response.text);
     assert_eq!(response.error("code"), Some("property_expansion_max_depth"));
@@ -57,10 +70,15 @@ async fn expanding_the_id_field_is_refused() {
     let customer = server.create_customer(&[("name", "Jenny")]).await;
     let id = customer["id"].as_str().expect("id");
 
-    let response = server.get(&format!("/v1/customers/{id}?expand[]=id"), KEY).await;
+    let response = server
+        .get(&format!("/v1/customers/{id}?expand[]=id"), KEY)
+        .await;
 
     assert_eq!(response.status, 400, "{}", response.text);
-    assert_eq!(response.error("message"), Some("This property cannot be expanded (id)."));
+    assert_eq!(
+        response.error("message"),
+        Some("This property cannot be expanded (id).")
+    );
 }
 
 #[tokio::test]
@@ -68,8 +86,13 @@ async fn expanding_the_id_field_is_refused() {
 async fn a_create_refused_for_a_bad_expansion_creates_nothing() {
     let server = TestServer::start().await;
 
-    let response = server.post("/v1/customers", KEY, "name=Jenny&expand[]=bogus").await;
+    let response = server
+        .post("/v1/customers", KEY, "name=Jenny&expand[]=bogus")
+        .await;
 
     assert_eq!(response.status, 400, "{}", response.text);
-    assert_eq!(ids(&server.get("/v1/customers", KEY).await.json), Vec::<String>::new());
+    assert_eq!(
+        ids(&server.get("/v1/customers", KEY).await.json),
+        Vec::<String>::new()
+    );
 }

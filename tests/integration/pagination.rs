@@ -7,8 +7,15 @@ use std::collections::HashSet;
 async fn create_customers(server: &TestServer, n: usize) -> Vec<String> {
     let mut created = Vec::with_capacity(n);
     for i in 0..n {
-        let customer = server.create_customer(&[("name", &format!("customer {i}"))]).await;
-        created.push(customer["id"].as_str().expect("customers have ids").to_string());
+        let customer = server
+            .create_customer(&[("name", &format!("customer {i}"))])
+            .await;
+        created.push(
+            customer["id"]
+                .as_str()
+                .expect("customers have ids")
+                .to_string(),
+        );
     }
     created
 }
@@ -37,11 +44,17 @@ async fn limits_outside_one_to_a_hundred_or_not_integers_are_refused_with_param_
         ("abc", "Invalid integer: abc"),
         ("10.5", "Invalid integer: 10.5"),
     ] {
-        let response = server.get(&format!("/v1/customers?limit={limit}"), KEY).await;
+        let response = server
+            .get(&format!("/v1/customers?limit={limit}"), KEY)
+            .await;
 
         assert_eq!(response.status, 400, "limit={limit}: {}", response.text);
         assert_eq!(response.error("param"), Some("limit"), "limit={limit}");
-        assert_eq!(response.error("code"), Some("parameter_invalid_integer"), "limit={limit}");
+        assert_eq!(
+            response.error("code"),
+            Some("parameter_invalid_integer"),
+            "limit={limit}"
+        );
         assert_eq!(response.error("message"), Some(message), "limit={limit}");
         assert_eq!(response.error("type"), Some("invalid_request_error"));
     }
@@ -55,8 +68,22 @@ async fn limits_of_one_and_a_hundred_are_accepted() {
     let one = server.get("/v1/customers?limit=1", KEY).await;
     let hundred = server.get("/v1/customers?limit=100", KEY).await;
 
-    assert_eq!((one.status, ids(&one.json).len(), one.json["has_more"].as_bool()), (200, 1, Some(true)));
-    assert_eq!((hundred.status, ids(&hundred.json).len(), hundred.json["has_more"].as_bool()), (200, 2, Some(false)));
+    assert_eq!(
+        (
+            one.status,
+            ids(&one.json).len(),
+            one.json["has_more"].as_bool()
+        ),
+        (200, 1, Some(true))
+    );
+    assert_eq!(
+        (
+            hundred.status,
+            ids(&hundred.json).len(),
+            hundred.json["has_more"].as_bool()
+        ),
+        (200, 2, Some(false))
+    );
 }
 
 #[tokio::test]
@@ -95,7 +122,12 @@ async fn ending_before_walks_back_towards_the_newest_customers() {
     let mut cursor = created[0].clone();
     let mut pages = Vec::new();
     loop {
-        let response = server.get(&format!("/v1/customers?limit=10&ending_before={cursor}"), KEY).await;
+        let response = server
+            .get(
+                &format!("/v1/customers?limit=10&ending_before={cursor}"),
+                KEY,
+            )
+            .await;
         assert_eq!(response.status, 200, "{}", response.text);
         let page = ids(&response.json);
         for id in &page {
@@ -105,7 +137,10 @@ async fn ending_before_walks_back_towards_the_newest_customers() {
         if response.json["has_more"] != true {
             break;
         }
-        cursor = page.first().expect("a page with has_more is not empty").clone();
+        cursor = page
+            .first()
+            .expect("a page with has_more is not empty")
+            .clone();
     }
 
     // The first page backwards is the ten customers just newer than the oldest, newest first.
@@ -121,7 +156,10 @@ async fn passing_both_cursors_is_refused() {
     let server = TestServer::start().await;
     let created = create_customers(&server, 3).await;
 
-    let path = format!("/v1/customers?starting_after={}&ending_before={}", created[2], created[0]);
+    let path = format!(
+        "/v1/customers?starting_after={}&ending_before={}",
+        created[2], created[0]
+    );
     let response = server.get(&path, KEY).await;
 
     assert_eq!(response.status, 400, "{}", response.text);
@@ -138,11 +176,16 @@ async fn an_unknown_cursor_is_refused_with_resource_missing_on_that_cursor() {
     create_customers(&server, 1).await;
 
     for param in ["starting_after", "ending_before"] {
-        let response = server.get(&format!("/v1/customers?{param}=cus_doesnotexist"), KEY).await;
+        let response = server
+            .get(&format!("/v1/customers?{param}=cus_doesnotexist"), KEY)
+            .await;
 
         assert_eq!(response.status, 400, "{param}: {}", response.text);
         assert_eq!(response.error("code"), Some("resource_missing"));
         assert_eq!(response.error("param"), Some(param));
-        assert_eq!(response.error("message"), Some("No such customer: 'cus_doesnotexist'"));
+        assert_eq!(
+            response.error("message"),
+            Some("No such customer: 'cus_doesnotexist'")
+        );
     }
 }

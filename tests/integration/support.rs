@@ -75,8 +75,12 @@ impl TestServer {
         let mut config = fcmock::Config::for_tests();
         config.freeze_clock = Some(CREATED);
         configure(&mut config);
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("loopback port 0 is always bindable");
-        let addr = listener.local_addr().expect("a bound listener has an address");
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("loopback port 0 is always bindable");
+        let addr = listener
+            .local_addr()
+            .expect("a bound listener has an address");
         let (tx, rx) = oneshot::channel::<()>();
         tokio::spawn(async move {
             fcmock::serve(listener, &config, async {
@@ -85,12 +89,17 @@ impl TestServer {
             .await;
         });
         let client = Client::builder(TokioExecutor::new()).build_http();
-        TestServer { addr, client, shutdown: Some(tx) }
+        TestServer {
+            addr,
+            client,
+            shutdown: Some(tx),
+        }
     }
 
     /// `GET path` with `key` as a Bearer token.
     pub async fn get(&self, path: &str, key: &str) -> TestResponse {
-        self.request(Method::GET, path, &[("authorization", &bearer(key))], "").await
+        self.request(Method::GET, path, &[("authorization", &bearer(key))], "")
+            .await
     }
 
     /// `POST path` with a form body and `key` as a Bearer token.
@@ -99,16 +108,27 @@ impl TestServer {
     }
 
     /// `POST path` with a form body, `key`, and extra headers (`Idempotency-Key`, …).
-    pub async fn post_with(&self, path: &str, key: &str, headers: &[(&str, &str)], form_body: &str) -> TestResponse {
+    pub async fn post_with(
+        &self,
+        path: &str,
+        key: &str,
+        headers: &[(&str, &str)],
+        form_body: &str,
+    ) -> TestResponse {
         let auth = bearer(key);
-        let mut all = vec![("authorization", auth.as_str()), ("content-type", "application/x-www-form-urlencoded")];
+        let mut all = vec![
+            ("authorization", auth.as_str()),
+            ("content-type", "application/x-www-form-urlencoded"),
+        ];
         all.extend_from_slice(headers);
-        self.request(Method::POST, path, &all, form_body.to_string()).await
+        self.request(Method::POST, path, &all, form_body.to_string())
+            .await
     }
 
     /// `DELETE path` with `key` as a Bearer token.
     pub async fn delete(&self, path: &str, key: &str) -> TestResponse {
-        self.request(Method::DELETE, path, &[("authorization", &bearer(key))], "").await
+        self.request(Method::DELETE, path, &[("authorization", &bearer(key))], "")
+            .await
     }
 
     /// Any request, with exactly these headers (no key is added).
@@ -133,7 +153,11 @@ impl TestServer {
         let exchange = async {
             let response = self.client.request(request).await.expect("fcmock answers");
             let (parts, body) = response.into_parts();
-            let bytes = body.collect().await.expect("the body arrives in full").to_bytes();
+            let bytes = body
+                .collect()
+                .await
+                .expect("the body arrives in full")
+                .to_bytes();
             (parts, bytes)
         };
         let (parts, bytes) = tokio::time::timeout(REQUEST_TIMEOUT, exchange)
@@ -151,15 +175,24 @@ impl TestServer {
     /// Creates a customer, asserting success, and returns it.
     pub async fn create_customer(&self, params: &[(&str, &str)]) -> Value {
         let response = self.post("/v1/customers", KEY, &form(params)).await;
-        assert_eq!(response.status, 200, "creating a customer: {}", response.text);
+        assert_eq!(
+            response.status, 200,
+            "creating a customer: {}",
+            response.text
+        );
         response.json
     }
 
     /// Sends raw bytes on a fresh connection, optionally half-closes it, and waits at most
     /// `wait` for the server to answer or close.
     pub async fn raw(&self, bytes: &[u8], half_close: bool, wait: Duration) -> RawOutcome {
-        let mut stream = TcpStream::connect(self.addr).await.expect("fcmock accepts connections");
-        stream.write_all(bytes).await.expect("the request is written");
+        let mut stream = TcpStream::connect(self.addr)
+            .await
+            .expect("fcmock accepts connections");
+        stream
+            .write_all(bytes)
+            .await
+            .expect("the request is written");
         if half_close {
             stream.shutdown().await.expect("the write half closes");
         }
@@ -214,10 +247,16 @@ pub async fn read_outcome(stream: &mut TcpStream, wait: Duration) -> RawOutcome 
 
 fn response_is_complete(bytes: &[u8]) -> bool {
     let text = String::from_utf8_lossy(bytes);
-    let Some((head, body)) = text.split_once("\r\n\r\n") else { return false };
+    let Some((head, body)) = text.split_once("\r\n\r\n") else {
+        return false;
+    };
     let length = head
         .lines()
-        .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().to_string()))
+        .find_map(|l| {
+            l.to_ascii_lowercase()
+                .strip_prefix("content-length:")
+                .map(|v| v.trim().to_string())
+        })
         .and_then(|v| v.parse::<usize>().ok());
     length.is_some_and(|n| body.len() >= n)
 }
@@ -229,14 +268,20 @@ pub fn bearer(key: &str) -> String {
 
 /// Form-encodes pairs the way Stripe's SDKs do: values percent-encoded, brackets left as is.
 pub fn form(pairs: &[(&str, &str)]) -> String {
-    pairs.iter().map(|(k, v)| format!("{}={}", encode(k), encode(v))).collect::<Vec<_>>().join("&")
+    pairs
+        .iter()
+        .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
+        .collect::<Vec<_>>()
+        .join("&")
 }
 
 fn encode(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
         match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'[' | b']' => out.push(b as char),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'[' | b']' => {
+                out.push(b as char)
+            }
             b' ' => out.push('+'),
             _ => out.push_str(&format!("%{b:02X}")),
         }
@@ -257,6 +302,11 @@ pub fn snapshot_settings() -> insta::Settings {
 pub fn ids(list: &Value) -> Vec<String> {
     list["data"]
         .as_array()
-        .map(|items| items.iter().filter_map(|c| c["id"].as_str().map(str::to_string)).collect())
+        .map(|items| {
+            items
+                .iter()
+                .filter_map(|c| c["id"].as_str().map(str::to_string))
+                .collect()
+        })
         .unwrap_or_default()
 }

@@ -25,14 +25,25 @@ const LIST: &[Field] = &[
     Field::new("session", Kind::String),
 ];
 
-const REFRESH: &[Field] =
-    &[Field::new("features", Kind::Array(&Kind::Enum(&["balance", "ownership", "transactions"]))).required()];
-const SUBSCRIPTION: &[Field] = &[Field::new("features", Kind::Array(&Kind::Enum(&["transactions"]))).required()];
-const OWNERS: &[Field] =
-    &[PAGINATION[0], PAGINATION[1], PAGINATION[2], Field::new("ownership", Kind::String).required()];
+const REFRESH: &[Field] = &[Field::new(
+    "features",
+    Kind::Array(&Kind::Enum(&["balance", "ownership", "transactions"])),
+)
+.required()];
+const SUBSCRIPTION: &[Field] =
+    &[Field::new("features", Kind::Array(&Kind::Enum(&["transactions"]))).required()];
+const OWNERS: &[Field] = &[
+    PAGINATION[0],
+    PAGINATION[1],
+    PAGINATION[2],
+    Field::new("ownership", Kind::String).required(),
+];
 
 fn cause(ctx: &Ctx<'_>) -> Cause {
-    Cause { request_id: Some(ctx.request_id.to_string()), idempotency_key: ctx.idempotency_key.clone() }
+    Cause {
+        request_id: Some(ctx.request_id.to_string()),
+        idempotency_key: ctx.idempotency_key.clone(),
+    }
 }
 
 /// Settles refreshes whose delay has passed, so a read never shows a stale `pending`.
@@ -46,27 +57,45 @@ pub fn list(ctx: &mut Ctx<'_>) -> HandlerResult {
     let page = ListParams::from_params(&p)?;
     let holder = p.map("account_holder");
     let filters: Vec<(&str, &str)> = [
-        ("account_holder[account]", holder.and_then(|h| h.non_empty("account"))),
-        ("account_holder[customer]", holder.and_then(|h| h.non_empty("customer"))),
+        (
+            "account_holder[account]",
+            holder.and_then(|h| h.non_empty("account")),
+        ),
+        (
+            "account_holder[customer]",
+            holder.and_then(|h| h.non_empty("customer")),
+        ),
         ("session", p.non_empty("session")),
     ]
     .into_iter()
     .filter_map(|(name, value)| value.map(|v| (name, v)))
     .collect();
     if filters.len() > 1 {
-        return Err(ApiError::exclusive(&filters.iter().map(|(n, _)| *n).collect::<Vec<_>>()).with_param(filters[1].0));
+        return Err(
+            ApiError::exclusive(&filters.iter().map(|(n, _)| *n).collect::<Vec<_>>())
+                .with_param(filters[1].0),
+        );
     }
     settle_due(ctx);
     let list = {
         let ns = ctx.ns.read();
         let empty = KeySet::new();
         let found = match filters.first() {
-            Some(("session", id)) => {
-                ns.fc_accounts.page_in(ns.index.fc_accounts_by_session.get(*id).unwrap_or(&empty), page.cursor(), page.limit, |_| true)
-            }
-            Some((_, holder)) => {
-                ns.fc_accounts.page_in(ns.index.fc_accounts_by_holder.get(*holder).unwrap_or(&empty), page.cursor(), page.limit, |_| true)
-            }
+            Some(("session", id)) => ns.fc_accounts.page_in(
+                ns.index.fc_accounts_by_session.get(*id).unwrap_or(&empty),
+                page.cursor(),
+                page.limit,
+                |_| true,
+            ),
+            Some((_, holder)) => ns.fc_accounts.page_in(
+                ns.index
+                    .fc_accounts_by_holder
+                    .get(*holder)
+                    .unwrap_or(&empty),
+                page.cursor(),
+                page.limit,
+                |_| true,
+            ),
             None => ns.fc_accounts.page(page.cursor(), page.limit, |_| true),
         }
         .map_err(page.cursor_error("financial connections account"))?;
@@ -78,7 +107,12 @@ pub fn list(ctx: &mut Ctx<'_>) -> HandlerResult {
 }
 
 fn current(ctx: &Ctx<'_>, id: &str) -> Result<FcAccount, ApiError> {
-    ctx.ns.read().fc_accounts.get(id).map(|l| l.account.clone()).ok_or_else(|| no_such("account", id))
+    ctx.ns
+        .read()
+        .fc_accounts
+        .get(id)
+        .map(|l| l.account.clone())
+        .ok_or_else(|| no_such("account", id))
 }
 
 /// `GET /v1/financial_connections/accounts/{id}`
@@ -99,7 +133,10 @@ pub fn disconnect(ctx: &mut Ctx<'_>, id: &str) -> HandlerResult {
     let cause = cause(ctx);
     {
         let mut ns = ctx.ns.write();
-        let linked = ns.fc_accounts.get_mut(id).ok_or_else(|| no_such("account", id))?;
+        let linked = ns
+            .fc_accounts
+            .get_mut(id)
+            .ok_or_else(|| no_such("account", id))?;
         if linked.account.status != "disconnected" {
             let previous = json!({"status": linked.account.status});
             linked.account.status = "disconnected".into();
@@ -108,7 +145,14 @@ pub fn disconnect(ctx: &mut Ctx<'_>, id: &str) -> HandlerResult {
             linked.link.pending.clear();
             linked.link.deactivates_at_ms = None;
             let wire = serde_json::to_value(&linked.account).unwrap_or_default();
-            engine::emit(ctx.app, &mut ns, "financial_connections.account.disconnected", wire, Some(previous), &cause);
+            engine::emit(
+                ctx.app,
+                &mut ns,
+                "financial_connections.account.disconnected",
+                wire,
+                Some(previous),
+                &cause,
+            );
         }
     }
     let account = current(ctx, id)?;
@@ -139,7 +183,10 @@ pub fn subscribe(ctx: &mut Ctx<'_>, id: &str) -> HandlerResult {
     let cause = cause(ctx);
     {
         let mut ns = ctx.ns.write();
-        let linked = ns.fc_accounts.get_mut(id).ok_or_else(|| no_such("account", id))?;
+        let linked = ns
+            .fc_accounts
+            .get_mut(id)
+            .ok_or_else(|| no_such("account", id))?;
         if linked.account.status != "active" {
             return Err(inactive_error(&linked.account.status));
         }
@@ -160,7 +207,10 @@ pub fn unsubscribe(ctx: &mut Ctx<'_>, id: &str) -> HandlerResult {
     }
     {
         let mut ns = ctx.ns.write();
-        let linked = ns.fc_accounts.get_mut(id).ok_or_else(|| no_such("account", id))?;
+        let linked = ns
+            .fc_accounts
+            .get_mut(id)
+            .ok_or_else(|| no_such("account", id))?;
         linked.account.subscriptions = Some(Vec::new());
     }
     let account = current(ctx, id)?;
@@ -177,13 +227,31 @@ pub fn owners(ctx: &mut Ctx<'_>, id: &str) -> HandlerResult {
         if ns.fc_accounts.get(id).is_none() {
             return Err(no_such("account", id));
         }
-        if ns.ownerships.get(&ownership).is_none_or(|o| o.account != id) {
-            return Err(ApiError::no_such_in_param("financial connections account ownership", &ownership, "ownership"));
+        if ns
+            .ownerships
+            .get(&ownership)
+            .is_none_or(|o| o.account != id)
+        {
+            return Err(ApiError::no_such_in_param(
+                "financial connections account ownership",
+                &ownership,
+                "ownership",
+            ));
         }
         let empty = KeySet::new();
-        let index = ns.index.owners_by_ownership.get(&ownership).unwrap_or(&empty);
-        let found = ns.owners.page_in(index, page.cursor(), page.limit, |_| true).map_err(page.cursor_error("financial connections account owner"))?;
-        List::from_page(found, format!("/v1/financial_connections/accounts/{id}/owners"))
+        let index = ns
+            .index
+            .owners_by_ownership
+            .get(&ownership)
+            .unwrap_or(&empty);
+        let found = ns
+            .owners
+            .page_in(index, page.cursor(), page.limit, |_| true)
+            .map_err(page.cursor_error("financial connections account owner"))?;
+        List::from_page(
+            found,
+            format!("/v1/financial_connections/accounts/{id}/owners"),
+        )
     };
     ctx.render(&list)
 }

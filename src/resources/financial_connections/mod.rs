@@ -19,11 +19,23 @@ pub fn no_such(object: &str, id: &str) -> ApiError {
 /// An ownership as `expand[]=ownership` renders it: the snapshot and its first owners.
 pub fn ownership_wire(ns: &Namespace, ownership: &Ownership) -> Value {
     let empty = Default::default();
-    let index = ns.index.owners_by_ownership.get(&ownership.id).unwrap_or(&empty);
+    let index = ns
+        .index
+        .owners_by_ownership
+        .get(&ownership.id)
+        .unwrap_or(&empty);
     let owners = ns
         .owners
         .page_in(index, Cursor::Start, 10, |_| true)
-        .map(|page| List::from_page(page, format!("/v1/financial_connections/accounts/{}/owners?ownership={}", ownership.account, ownership.id)))
+        .map(|page| {
+            List::from_page(
+                page,
+                format!(
+                    "/v1/financial_connections/accounts/{}/owners?ownership={}",
+                    ownership.account, ownership.id
+                ),
+            )
+        })
         .ok();
     json!({
         "id": ownership.id,

@@ -14,7 +14,13 @@ use crate::stripe::params::{Field, Kind};
 use serde_json::{json, Value};
 
 const PERMISSIONS: Kind = Kind::Enum(&["balances", "ownership", "payment_method", "transactions"]);
-const SUBCATEGORIES: Kind = Kind::Enum(&["checking", "credit_card", "line_of_credit", "mortgage", "savings"]);
+const SUBCATEGORIES: Kind = Kind::Enum(&[
+    "checking",
+    "credit_card",
+    "line_of_credit",
+    "mortgage",
+    "savings",
+]);
 
 const ACCOUNT_HOLDER: &[Field] = &[
     Field::new("type", Kind::Enum(&["account", "customer"])).required(),
@@ -26,16 +32,29 @@ const ACCOUNT_HOLDER: &[Field] = &[
 const FILTERS: &[Field] = &[
     Field::new("account_subcategories", Kind::Array(&SUBCATEGORIES)),
     Field::new("countries", Kind::Array(&Kind::String)),
-    Field::new("require_payment_method_support", Kind::Enum(&["all", "at_least_one", "none"])),
+    Field::new(
+        "require_payment_method_support",
+        Kind::Enum(&["all", "at_least_one", "none"]),
+    ),
 ];
 
 const CREATE: &[Field] = &[
     Field::new("account_holder", Kind::Object(ACCOUNT_HOLDER)).required(),
     Field::new("permissions", Kind::Array(&PERMISSIONS)).required(),
     Field::new("filters", Kind::Object(FILTERS)),
-    Field::new("limits", Kind::Object(&[Field::new("accounts", Kind::Integer).required()])).emptiable(),
-    Field::new("manual_entry", Kind::Object(&[Field::new("mode", Kind::Enum(&["automatic", "disabled"]))])),
-    Field::new("prefetch", Kind::Array(&Kind::Enum(&["balances", "ownership", "transactions"]))),
+    Field::new(
+        "limits",
+        Kind::Object(&[Field::new("accounts", Kind::Integer).required()]),
+    )
+    .emptiable(),
+    Field::new(
+        "manual_entry",
+        Kind::Object(&[Field::new("mode", Kind::Enum(&["automatic", "disabled"]))]),
+    ),
+    Field::new(
+        "prefetch",
+        Kind::Array(&Kind::Enum(&["balances", "ownership", "transactions"])),
+    ),
     Field::new("return_url", Kind::String),
 ];
 
@@ -48,16 +67,28 @@ pub fn create(ctx: &mut Ctx<'_>) -> HandlerResult {
         let ns = ctx.ns.read();
         match holder_type.as_str() {
             "customer" => {
-                let id = holder.non_empty("customer").ok_or_else(|| ApiError::missing_parameter("account_holder[customer]"))?;
+                let id = holder
+                    .non_empty("customer")
+                    .ok_or_else(|| ApiError::missing_parameter("account_holder[customer]"))?;
                 if ns.customers.get(id).is_none() {
-                    return Err(ApiError::no_such_in_param("customer", id, "account_holder[customer]"));
+                    return Err(ApiError::no_such_in_param(
+                        "customer",
+                        id,
+                        "account_holder[customer]",
+                    ));
                 }
                 (Some(id.to_string()), None)
             }
             _ => {
-                let id = holder.non_empty("account").ok_or_else(|| ApiError::missing_parameter("account_holder[account]"))?;
+                let id = holder
+                    .non_empty("account")
+                    .ok_or_else(|| ApiError::missing_parameter("account_holder[account]"))?;
                 if ns.accounts.get(id).is_none() {
-                    return Err(ApiError::no_such_in_param("account", id, "account_holder[account]"));
+                    return Err(ApiError::no_such_in_param(
+                        "account",
+                        id,
+                        "account_holder[account]",
+                    ));
                 }
                 (None, Some(id.to_string()))
             }
@@ -68,13 +99,19 @@ pub fn create(ctx: &mut Ctx<'_>) -> HandlerResult {
         return Err(ApiError::missing_parameter("permissions"));
     }
     let filters = p.map("filters").map(|f| Filters {
-        account_subcategories: f.contains("account_subcategories").then(|| f.strings("account_subcategories")),
+        account_subcategories: f
+            .contains("account_subcategories")
+            .then(|| f.strings("account_subcategories")),
         countries: f.contains("countries").then(|| f.strings("countries")),
     });
     let session = Session {
         id: ctx.new_id(IdKind::Session),
         created: ctx.now,
-        account_holder: AccountHolder { account, customer, holder_type },
+        account_holder: AccountHolder {
+            account,
+            customer,
+            holder_type,
+        },
         accounts: Vec::new(),
         client_secret: ctx.new_id(IdKind::SessionClientSecret),
         filters: filters.unwrap_or_default(),
@@ -88,8 +125,11 @@ pub fn create(ctx: &mut Ctx<'_>) -> HandlerResult {
     };
     let wire = {
         let mut ns = ctx.ns.write();
-        ns.sessions.insert(session.id.clone(), session.created, session.clone());
-        ctx.app.store.index_session(&session.client_secret, &ctx.namespace, &session.id);
+        ns.sessions
+            .insert(session.id.clone(), session.created, session.clone());
+        ctx.app
+            .store
+            .index_session(&session.client_secret, &ctx.namespace, &session.id);
         session_wire(&ns, &session)
     };
     ctx.render(&wire)
@@ -108,8 +148,12 @@ pub fn retrieve(ctx: &mut Ctx<'_>, id: &str) -> HandlerResult {
 
 /// A session as Stripe's server API renders it: the linked accounts embedded as a list.
 pub fn session_wire(ns: &Namespace, session: &Session) -> Value {
-    let accounts: Vec<&crate::model::financial_connections::FcAccount> =
-        session.accounts.iter().filter_map(|id| ns.fc_accounts.get(id)).map(|l| &l.account).collect();
+    let accounts: Vec<&crate::model::financial_connections::FcAccount> = session
+        .accounts
+        .iter()
+        .filter_map(|id| ns.fc_accounts.get(id))
+        .map(|l| &l.account)
+        .collect();
     let mut wire = json!({
         "id": session.id,
         "object": "financial_connections.session",

@@ -7,7 +7,7 @@
 use super::no_such;
 use crate::api::{Ctx, HandlerResult};
 use crate::engine;
-use crate::store::table::{Bounded, KeySet};
+use crate::store::table::{Bounded, KeySet, SortKey};
 use crate::stripe::error::ApiError;
 use crate::stripe::list::{List, ListParams, PAGINATION};
 use crate::stripe::params::{Field, Kind, Param};
@@ -20,7 +20,10 @@ const LIST: &[Field] = &[
     PAGINATION[2],
     Field::new("account", Kind::String).required(),
     Field::new("transacted_at", Kind::Range),
-    Field::new("transaction_refresh", Kind::Object(&[Field::new("after", Kind::String).required()])),
+    Field::new(
+        "transaction_refresh",
+        Kind::Object(&[Field::new("after", Kind::String).required()]),
+    ),
 ];
 
 /// `GET /v1/financial_connections/transactions`
@@ -29,14 +32,16 @@ pub fn list(ctx: &mut Ctx<'_>) -> HandlerResult {
     let page = ListParams::from_params(&p)?;
     let account = p.str("account").unwrap_or_default().to_string();
     let (lower, upper) = bounds(p.get("transacted_at"));
-    let after = p.map("transaction_refresh").and_then(|t| t.str("after")).map(str::to_string);
+    let after = p
+        .map("transaction_refresh")
+        .and_then(|t| t.str("after"))
+        .map(str::to_string);
     engine::settle_namespace(ctx.app, &mut ctx.ns.write(), false);
     let list = {
         let ns = ctx.ns.read();
-        let linked = ns
-            .fc_accounts
-            .get(&account)
-            .ok_or_else(|| ApiError::no_such_in_param("financial connections account", &account, "account"))?;
+        let linked = ns.fc_accounts.get(&account).ok_or_else(|| {
+            ApiError::no_such_in_param("financial connections account", &account, "account")
+        })?;
         if !linked.link.transactions_fetched {
             return Err(ApiError::invalid_request(
                 "Transaction data can only be retrieved for accounts that have at least one successful transaction refresh.",
@@ -46,21 +51,38 @@ pub fn list(ctx: &mut Ctx<'_>) -> HandlerResult {
         }
         // `transaction_refresh[after]`: transactions created or updated by a later refresh
         // (non-inclusive), by the order refreshes happened in.
-        let order: HashMap<&str, usize> =
-            linked.link.transaction_refreshes.iter().enumerate().map(|(i, id)| (id.as_str(), i)).collect();
+        let order: HashMap<&str, usize> = linked
+            .link
+            .transaction_refreshes
+            .iter()
+            .enumerate()
+            .map(|(i, id)| (id.as_str(), i))
+            .collect();
         let after_pos = match &after {
             Some(id) => Some(*order.get(id.as_str()).ok_or_else(|| {
-                ApiError::no_such_in_param("financial connections transaction refresh", id, "transaction_refresh[after]")
+                ApiError::no_such_in_param(
+                    "financial connections transaction refresh",
+                    id,
+                    "transaction_refresh[after]",
+                )
             })?),
             None => None,
         };
         let empty = KeySet::new();
-        let keys = ns.index.transactions_by_account.get(&account).unwrap_or(&empty);
+        let keys = ns
+            .index
+            .transactions_by_account
+            .get(&account)
+            .unwrap_or(&empty);
         let window = Bounded { keys, lower, upper };
         let found = ns
             .transactions
             .page_in(&window, page.cursor(), page.limit, |t| {
-                after_pos.is_none_or(|a| order.get(t.transaction_refresh.as_str()).is_some_and(|pos| *pos > a))
+                after_pos.is_none_or(|a| {
+                    order
+                        .get(t.transaction_refresh.as_str())
+                        .is_some_and(|pos| *pos > a)
+                })
             })
             .map_err(page.cursor_error("financial connections transaction"))?;
         List::from_page(found, "/v1/financial_connections/transactions")
@@ -71,12 +93,18 @@ pub fn list(ctx: &mut Ctx<'_>) -> HandlerResult {
 /// `GET /v1/financial_connections/transactions/{id}`
 pub fn retrieve(ctx: &mut Ctx<'_>, id: &str) -> HandlerResult {
     ctx.params(&[])?;
-    let txn = ctx.ns.read().transactions.get(id).cloned().ok_or_else(|| no_such("transaction", id))?;
+    let txn = ctx
+        .ns
+        .read()
+        .transactions
+        .get(id)
+        .cloned()
+        .ok_or_else(|| no_such("transaction", id))?;
     ctx.render(&txn)
 }
 
 /// Sort-key bounds for a `transacted_at` value or range (keys are `(transacted_at, seq)`).
-fn bounds(range: Option<&Param>) -> (Bound<(i64, u64)>, Bound<(i64, u64)>) {
+fn bounds(range: Option<&Param>) -> (Bound<SortKey>, Bound<SortKey>) {
     let mut lower = Bound::Unbounded;
     let mut upper = Bound::Unbounded;
     match range {

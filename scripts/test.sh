@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# The one test command (README "Test"): lint, unit and integration tests, then the
+# conformance suites that drive fcmock with the official stripe-python and stripe-node
+# libraries and validate every response against Stripe's OpenAPI schemas. It installs what
+# it needs (a Python venv and node_modules under tests/conformance/) on first run.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+step() { printf '\n=== %s\n' "$*"; }
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+step "cargo clippy --all-targets -- -D warnings"
+cargo clippy --quiet --all-targets -- -D warnings
+
+step "cargo test (unit and integration)"
+cargo test --quiet
+
+step "conformance: stripe-python and stripe-node against fcmock"
+bash tests/conformance/run.sh
