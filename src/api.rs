@@ -137,7 +137,9 @@ pub async fn handle(app: &App, request: Request, request_id: &str) -> (Response,
                     request_id: request_id.to_string(),
                 };
                 app.idempotency.finish(&ns, &key, Some(saved));
-                response.with_header(HeaderName::from_static("idempotency-key"), &key)
+                response
+                    .with_header(HeaderName::from_static("idempotency-key"), &key)
+                    .with_header(HeaderName::from_static("original-request"), request_id)
             } else {
                 response
             }

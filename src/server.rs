@@ -123,7 +123,9 @@ pub async fn serve<S: Service>(
                     .keep_alive(true)
                     .serve_connection(
                         TokioIo::new(stream),
-                        service_fn(move |req| handle(Arc::clone(&service), req, limits.max_body_bytes)),
+                        service_fn(move |req| {
+                            handle(Arc::clone(&service), req, limits.max_body_bytes, limits.header_timeout)
+                        }),
                     );
                 let conn = graceful.watch(conn);
                 tokio::spawn(async move {
@@ -147,6 +149,7 @@ async fn handle<S: Service>(
     service: Arc<S>,
     req: hyper::Request<Incoming>,
     max_body: usize,
+    body_timeout: Duration,
 ) -> Result<hyper::Response<Full<Bytes>>, Infallible> {
     let (parts, body) = req.into_parts();
     let mut request = Request {
@@ -163,16 +166,25 @@ async fn handle<S: Service>(
     let response = if declared_too_large {
         service.body_error(request, true)
     } else {
-        match Limited::new(body, max_body).collect().await {
-            Ok(collected) => {
+        // A body that stops arriving (shorter than its Content-Length) must not hold the
+        // connection forever: it gets the same time as the headers.
+        match tokio::time::timeout(body_timeout, Limited::new(body, max_body).collect()).await {
+            Ok(Ok(collected)) => {
                 request.body = collected.to_bytes();
                 service.call(request).await
             }
-            Err(e) => {
+            Ok(Err(e)) => {
                 let too_large = e
                     .downcast_ref::<http_body_util::LengthLimitError>()
                     .is_some();
                 service.body_error(request, too_large)
+            }
+            Err(_) => {
+                let mut response = service.body_error(request, false);
+                response
+                    .headers
+                    .push((hyper::header::CONNECTION, HeaderValue::from_static("close")));
+                response
             }
         }
     };

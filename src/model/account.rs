@@ -107,7 +107,6 @@ impl Account {
                 "object": "list",
                 "data": self.external_accounts,
                 "has_more": false,
-                "total_count": self.external_accounts.len(),
                 "url": format!("/v1/accounts/{}/external_accounts", self.id)
             },
             "future_requirements": requirements(&[]),
@@ -115,7 +114,7 @@ impl Account {
             "payouts_enabled": false,
             "requirements": requirements(due),
             "settings": {
-                "bacs_debit_payments": {"display_name": null},
+                "bacs_debit_payments": {},
                 "branding": {"icon": null, "logo": null, "primary_color": null, "secondary_color": null},
                 "card_issuing": {"tos_acceptance": {"date": null, "ip": null}},
                 "card_payments": {

@@ -67,11 +67,13 @@ pub fn create(ctx: &mut Ctx<'_>) -> HandlerResult {
         metadata,
         external_accounts: Vec::new(),
     };
+    // Render first: a bad `expand[]` must refuse the request before anything is stored.
+    let reply = ctx.render(&account.to_wire())?;
     ctx.ns
         .write()
         .accounts
-        .insert(account.id.clone(), account.created, account.clone());
-    ctx.render(&account.to_wire())
+        .insert(account.id.clone(), account.created, account);
+    Ok(reply)
 }
 
 /// `GET /v1/accounts/{id}`

@@ -45,11 +45,11 @@ macro_rules! customer_fields {
             Field::new("cash_balance", Kind::Any),
             Field::new("coupon", Kind::String),
             Field::new("description", Kind::String).emptiable(),
-            Field::new("email", Kind::String).emptiable(),
+            Field::new("email", Kind::String).emptiable().max_len(512),
             Field::new("invoice_prefix", Kind::String),
             Field::new("invoice_settings", Kind::Object(INVOICE_SETTINGS)),
             METADATA,
-            Field::new("name", Kind::String).emptiable(),
+            Field::new("name", Kind::String).emptiable().max_len(256),
             Field::new("next_invoice_sequence", Kind::Integer),
             Field::new("phone", Kind::String).emptiable(),
             Field::new("preferred_locales", Kind::Array(&Kind::String)).emptiable(),
@@ -116,11 +116,13 @@ pub fn create(ctx: &mut Ctx<'_>) -> HandlerResult {
         test_clock: None,
     };
     apply(&mut customer, &p);
+    // Render first: a bad `expand[]` must refuse the request before anything is stored.
+    let reply = ctx.render(&customer)?;
     ctx.ns
         .write()
         .customers
-        .insert(customer.id.clone(), customer.created, customer.clone());
-    ctx.render(&customer)
+        .insert(customer.id.clone(), customer.created, customer);
+    Ok(reply)
 }
 
 /// `GET /v1/customers/{id}`
@@ -144,16 +146,20 @@ pub fn retrieve(ctx: &mut Ctx<'_>, id: &str) -> HandlerResult {
 pub fn update(ctx: &mut Ctx<'_>, id: &str) -> HandlerResult {
     let p = ctx.params(UPDATE)?;
     reject_unknown_references(&p)?;
-    let customer = {
-        let mut ns = ctx.ns.write();
-        let customer = ns
-            .customers
-            .get_mut(id)
-            .ok_or_else(|| ApiError::no_such_in_path("customer", id))?;
-        apply(customer, &p);
-        customer.clone()
-    };
-    ctx.render(&customer)
+    let mut customer = ctx
+        .ns
+        .read()
+        .customers
+        .get(id)
+        .cloned()
+        .ok_or_else(|| ApiError::no_such_in_path("customer", id))?;
+    apply(&mut customer, &p);
+    // Render first: a bad `expand[]` must refuse the request before anything changes.
+    let reply = ctx.render(&customer)?;
+    if let Some(stored) = ctx.ns.write().customers.get_mut(id) {
+        *stored = customer;
+    }
+    Ok(reply)
 }
 
 /// `DELETE /v1/customers/{id}`

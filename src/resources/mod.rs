@@ -11,7 +11,9 @@ use serde_json::Value;
 
 /// Renders the object with this id, found by its prefix, for `expand[]`.
 pub fn lookup(ns: &Namespace, id: &str) -> Option<Value> {
-    let prefix = id.split('_').next().unwrap_or_default();
+    // Ids are `<prefix>_<alphanumerics>`; split at the last `_` so that
+    // `fcsess_client_secret_…` is not mistaken for a session id.
+    let prefix = id.rsplit_once('_').map(|(p, _)| p).unwrap_or_default();
     match prefix {
         "cus" => match ns.customers.get(id) {
             Some(c) => serde_json::to_value(c).ok(),

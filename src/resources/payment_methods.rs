@@ -128,8 +128,10 @@ pub fn create(ctx: &mut Ctx<'_>) -> HandlerResult {
         method_type: "us_bank_account".into(),
         us_bank_account,
     };
-    ctx.ns.write().upsert_payment_method(pm.clone());
-    ctx.render(&pm)
+    // Render first: a bad `expand[]` must refuse the request before anything changes.
+    let reply = ctx.render(&pm)?;
+    ctx.ns.write().upsert_payment_method(pm);
+    Ok(reply)
 }
 
 fn from_fc_account(ctx: &Ctx<'_>, fca: &str, bank: &ParamMap) -> Result<UsBankAccount, ApiError> {
@@ -305,8 +307,10 @@ pub fn update(ctx: &mut Ctx<'_>, id: &str) -> HandlerResult {
     {
         pm.us_bank_account.account_holder_type = Some(t.to_string());
     }
-    ctx.ns.write().upsert_payment_method(pm.clone());
-    ctx.render(&pm)
+    // Render first: a bad `expand[]` must refuse the request before anything changes.
+    let reply = ctx.render(&pm)?;
+    ctx.ns.write().upsert_payment_method(pm);
+    Ok(reply)
 }
 
 /// `POST /v1/payment_methods/{id}/attach`
@@ -320,8 +324,10 @@ pub fn attach(ctx: &mut Ctx<'_>, id: &str) -> HandlerResult {
         ));
     }
     pm.customer = Some(customer);
-    ctx.ns.write().upsert_payment_method(pm.clone());
-    ctx.render(&pm)
+    // Render first: a bad `expand[]` must refuse the request before anything changes.
+    let reply = ctx.render(&pm)?;
+    ctx.ns.write().upsert_payment_method(pm);
+    Ok(reply)
 }
 
 /// `POST /v1/payment_methods/{id}/detach`
@@ -334,8 +340,10 @@ pub fn detach(ctx: &mut Ctx<'_>, id: &str) -> HandlerResult {
         ));
     }
     pm.customer = None;
-    ctx.ns.write().upsert_payment_method(pm.clone());
-    ctx.render(&pm)
+    // Render first: a bad `expand[]` must refuse the request before anything changes.
+    let reply = ctx.render(&pm)?;
+    ctx.ns.write().upsert_payment_method(pm);
+    Ok(reply)
 }
 
 /// `GET /v1/payment_methods`

@@ -161,6 +161,15 @@ impl ApiError {
         Self::invalid_request(format!("Invalid string: {name} must be a string")).with_param(name)
     }
 
+    /// A string longer than the parameter allows.
+    pub fn string_too_long(name: &str, value: &str, max: usize) -> Self {
+        let shown: String = value.chars().take(20).collect();
+        Self::invalid_request(format!(
+            "Invalid string: {shown}...; must be at most {max} characters"
+        ))
+        .with_param(name)
+    }
+
     /// A hash parameter sent as a scalar or array.
     pub fn invalid_hash(name: &str) -> Self {
         Self::invalid_request("Invalid hash").with_param(name)

@@ -75,6 +75,10 @@ fn walk(
         }
         return Ok(());
     }
+    // `id` holds an id but names the object itself; it is never expandable.
+    if *field == "id" || *field == "object" {
+        return Err(cannot_expand(full));
+    }
     let Some(slot) = object.get_mut(*field) else {
         return Err(cannot_expand(full));
     };

@@ -61,6 +61,8 @@ pub struct Field {
     pub required: bool,
     /// Whether an empty string is accepted (Stripe's "unset this value").
     pub emptiable: bool,
+    /// Longest accepted string (Stripe's `maxLength`).
+    pub max_len: usize,
 }
 
 impl Field {
@@ -71,7 +73,13 @@ impl Field {
             kind,
             required: false,
             emptiable: false,
+            max_len: MAX_STRING,
         }
+    }
+    /// Sets the longest accepted string.
+    pub const fn max_len(mut self, max_len: usize) -> Self {
+        self.max_len = max_len;
+        self
     }
     /// Marks the parameter as required.
     pub const fn required(mut self) -> Self {
@@ -84,6 +92,9 @@ impl Field {
         self
     }
 }
+
+/// Longest string Stripe accepts in most parameters (`maxLength: 5000` in its OpenAPI spec).
+pub const MAX_STRING: usize = 5000;
 
 /// `expand[]`, accepted by every endpoint.
 pub const EXPAND: Field = Field::new("expand", Kind::Array(&Kind::String));
@@ -262,6 +273,9 @@ fn validate_value(value: &mut Param, field: &Field, path: &[&str]) -> Result<(),
                 Err(ApiError::invalid_empty(&name()))
             };
         }
+        if matches!(field.kind, Kind::String) && s.chars().count() > field.max_len {
+            return Err(ApiError::string_too_long(&name(), s, field.max_len));
+        }
     }
     check_kind(value, field.kind, path)
 }
@@ -271,6 +285,9 @@ fn check_kind(value: &mut Param, kind: Kind, path: &[&str]) -> Result<(), ApiErr
     match kind {
         Kind::Any => Ok(()),
         Kind::String => match value {
+            Param::Str(s) if s.chars().count() > MAX_STRING => {
+                Err(ApiError::string_too_long(&name(), s, MAX_STRING))
+            }
             Param::Str(_) => Ok(()),
             _ => Err(ApiError::invalid_string(&name())),
         },
@@ -294,9 +311,28 @@ fn check_kind(value: &mut Param, kind: Kind, path: &[&str]) -> Result<(), ApiErr
         },
         Kind::Metadata => match value {
             Param::Map(m) => {
+                // Stripe's metadata limits: 50 keys, keys up to 40 characters, values up to 500.
+                if m.0.len() > 50 {
+                    return Err(ApiError::invalid_request(
+                        "Invalid metadata: metadata cannot have more than 50 keys",
+                    )
+                    .with_param(name()));
+                }
                 for (k, v) in &m.0 {
-                    if v.as_str().is_none() {
+                    let Some(value) = v.as_str() else {
                         return Err(ApiError::invalid_string(&name_of(path, k)));
+                    };
+                    if k.chars().count() > 40 {
+                        return Err(ApiError::invalid_request(format!(
+                            "Invalid key: {k} must be a string under 40 characters"
+                        ))
+                        .with_param(name()));
+                    }
+                    if value.chars().count() > 500 {
+                        return Err(ApiError::invalid_request(format!(
+                            "Invalid value for {k}: must be a string under 500 characters"
+                        ))
+                        .with_param(name_of(path, k)));
                     }
                 }
                 Ok(())
@@ -309,7 +345,7 @@ fn check_kind(value: &mut Param, kind: Kind, path: &[&str]) -> Result<(), ApiErr
             Param::List(_) => Err(ApiError::invalid_integer(&name(), "")),
         },
         Kind::Array(inner) => {
-            normalise_indexed_list(value);
+            normalise_indexed_list(value, path)?;
             match value {
                 Param::List(items) => {
                     for (i, item) in items.iter_mut().enumerate() {
@@ -337,17 +373,34 @@ const RANGE_FIELDS: &[Field] = &[
 
 /// `a[0]=x&a[1]=y` arrives as a map with numeric keys; an array field wants a list ordered
 /// by index. A map with any non-numeric key is left alone (and then refused as not an array).
-fn normalise_indexed_list(value: &mut Param) {
-    let Param::Map(m) = value else { return };
+fn normalise_indexed_list(value: &mut Param, path: &[&str]) -> Result<(), ApiError> {
+    let Param::Map(m) = value else { return Ok(()) };
     let mut indexed: Vec<(usize, Param)> = Vec::with_capacity(m.0.len());
     for (k, v) in &m.0 {
         match k.parse::<usize>() {
             Ok(i) => indexed.push((i, v.clone())),
-            Err(_) => return,
+            Err(_) => return Ok(()),
         }
     }
     indexed.sort_by_key(|(i, _)| *i);
+    // Stripe insists on indexes 0, 1, 2, … (wording from a real Stripe response).
+    if let Some(expected) = indexed
+        .iter()
+        .enumerate()
+        .find(|(pos, (i, _))| pos != i)
+        .map(|(pos, _)| pos)
+    {
+        let keys: Vec<String> = indexed.iter().map(|(i, _)| format!("`{i}`")).collect();
+        return Err(ApiError::invalid_request(format!(
+            "If passing an array with explicit keys (e.g. foo[0]=a&foo[1]=b) instead of as an \
+             array (e.g. foo[]=a&foo[]=b), the keys must be numeric and sequential starting from \
+             0. You passed the keys {}, we expected to have a key with the value `{expected}`.",
+            keys.join(", ")
+        ))
+        .with_param(render_name(path)));
+    }
     *value = Param::List(indexed.into_iter().map(|(_, v)| v).collect());
+    Ok(())
 }
 
 #[cfg(test)]

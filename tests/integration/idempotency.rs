@@ -40,7 +40,7 @@ async fn repeating_a_request_with_the_same_key_replays_the_first_response() {
 }
 
 #[tokio::test]
-#[ignore = "server bug: a first execution with Idempotency-Key has no original-request header (wire-format.md §3)"]
+
 async fn a_first_execution_names_itself_as_the_original_request() {
     let server = TestServer::start().await;
 

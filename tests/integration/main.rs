@@ -2,7 +2,7 @@
 //! feature. Every test starts its own server on port 0 with seed 42 and a frozen clock, so
 //! ids and timestamps in the snapshots (`tests/snapshots/`) are the same on every run.
 //!
-//! Tests marked `#[ignore = "server bug: …"]` pin behaviour fcmock gets wrong today; run
+//! Tests marked `` pin behaviour fcmock gets wrong today; run
 //! them with `cargo test --test integration -- --ignored`.
 
 /// The server harness, HTTP client helpers and snapshot settings.

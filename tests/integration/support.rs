@@ -83,10 +83,15 @@ impl TestServer {
             .expect("a bound listener has an address");
         let (tx, rx) = oneshot::channel::<()>();
         tokio::spawn(async move {
-            fcmock::serve(listener, &config, async {
+            let served = fcmock::serve(listener, &config, async {
                 let _ = rx.await;
             })
             .await;
+            // A start-up failure (fixtures that do not load) would otherwise show up only
+            // as "connection refused" in the test.
+            if let Err(error) = served {
+                panic!("fcmock did not start: {error}");
+            }
         });
         let client = Client::builder(TokioExecutor::new()).build_http();
         TestServer {

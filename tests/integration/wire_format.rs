@@ -52,7 +52,7 @@ async fn empty_bracket_arrays_append_in_the_order_sent() {
 }
 
 #[tokio::test]
-#[ignore = "server bug: non-sequential array indexes are accepted silently instead of Stripe's 400 (wire-format.md §1f)"]
+
 async fn array_indexes_that_do_not_start_at_zero_are_refused() {
     let server = TestServer::start().await;
 

@@ -123,16 +123,17 @@ pub fn create(ctx: &mut Ctx<'_>) -> HandlerResult {
         institution: None,
         bank_account_token: None,
     };
-    let wire = {
-        let mut ns = ctx.ns.write();
-        ns.sessions
-            .insert(session.id.clone(), session.created, session.clone());
-        ctx.app
-            .store
-            .index_session(&session.client_secret, &ctx.namespace, &session.id);
-        session_wire(&ns, &session)
-    };
-    ctx.render(&wire)
+    // Render first (a new session has no accounts to look up): a bad `expand[]` must
+    // refuse the request before anything is stored.
+    let reply = ctx.render(&session_wire(&ctx.ns.read(), &session))?;
+    ctx.ns
+        .write()
+        .sessions
+        .insert(session.id.clone(), session.created, session.clone());
+    ctx.app
+        .store
+        .index_session(&session.client_secret, &ctx.namespace, &session.id);
+    Ok(reply)
 }
 
 /// `GET /v1/financial_connections/sessions/{id}`
