@@ -46,7 +46,19 @@ use tokio::net::TcpListener;
 pub use app::App;
 pub use config::Config;
 
-/// Serves fcmock on an already-bound listener until `shutdown` resolves.
+/// The base URL links point at: `--public-url`, or the listener's own address.
+pub fn public_url(listener: &TcpListener, config: &Config) -> String {
+    match &config.public_url {
+        Some(url) => url.trim_end_matches('/').to_string(),
+        None => match listener.local_addr() {
+            Ok(addr) => format!("http://{addr}"),
+            Err(_) => format!("http://{}:{}", config.host, config.effective_port()),
+        },
+    }
+}
+
+/// Serves fcmock on an already-bound listener until `shutdown` resolves, and returns the
+/// application (its state) afterwards.
 ///
 /// The caller binds, so tests can listen on port 0 and read the address back. Fails before
 /// serving when the fixtures do not load.
@@ -55,21 +67,25 @@ pub async fn serve(
     config: &Config,
     shutdown: impl Future<Output = ()>,
 ) -> Result<App, String> {
-    let public_url = match &config.public_url {
-        Some(url) => url.trim_end_matches('/').to_string(),
-        None => match listener.local_addr() {
-            Ok(addr) => format!("http://{addr}"),
-            Err(_) => format!("http://{}:{}", config.host, config.effective_port()),
-        },
-    };
-    let app = App::new(config, public_url)?;
+    let app = App::new(config, public_url(&listener, config))?;
+    serve_with(listener, app.clone(), config, shutdown).await;
+    Ok(app)
+}
+
+/// Serves an application built by the caller (who keeps a handle to inspect or seed its
+/// state, as benchmarks do) until `shutdown` resolves.
+pub async fn serve_with(
+    listener: TcpListener,
+    app: App,
+    config: &Config,
+    shutdown: impl Future<Output = ()>,
+) {
     let limits = server::Limits {
         max_body_bytes: config.max_body_bytes,
         header_timeout: std::time::Duration::from_secs(config.header_timeout_secs),
         shutdown_grace: std::time::Duration::from_secs(config.shutdown_grace_secs),
     };
-    server::serve(listener, Arc::new(app.clone()), limits, shutdown).await;
-    Ok(app)
+    server::serve(listener, Arc::new(app), limits, shutdown).await;
 }
 
 /// `fcmock healthcheck`: asks a running fcmock for `/_fcmock/health` over plain HTTP, so a

@@ -99,6 +99,10 @@ pub struct Session {
     pub institution: Option<String>,
     /// The bank-account token minted for token-collecting sessions (`btok_…`).
     pub bank_account_token: Option<String>,
+    /// An outcome scripted for this session by the control API (`POST /_fcmock/scenarios`):
+    /// when set, it wins over what a person clicks on the hosted page.
+    #[serde(default)]
+    pub scripted: Option<crate::fixtures::ScenarioFixture>,
 }
 
 impl HasId for Session {

@@ -122,6 +122,7 @@ pub fn create(ctx: &mut Ctx<'_>) -> HandlerResult {
         failure: None,
         institution: None,
         bank_account_token: None,
+        scripted: None,
     };
     // Render first (a new session has no accounts to look up): a bad `expand[]` must
     // refuse the request before anything is stored.
