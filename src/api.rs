@@ -126,7 +126,48 @@ pub async fn handle(app: &App, request: Request, request_id: &str) -> (Response,
         );
     }
     let mut key_for_log = None;
-    let outcome = answer(app, &request, request_id, &mut key_for_log);
+    let started = std::time::Instant::now();
+    // A scripted fault is chosen under the fault queue's lock and enacted after it.
+    let peeked_key = auth::authenticate(request.header("authorization"), None)
+        .ok()
+        .map(|k| k.key);
+    if let Some(injected) = app.control.faults.take(
+        request.method.as_str(),
+        &request.path,
+        peeked_key.as_deref(),
+    ) {
+        if injected.delay_ms > 0 {
+            tokio::time::sleep(std::time::Duration::from_millis(injected.delay_ms)).await;
+        }
+        if let Some(error) = injected.error {
+            let response = with_stripe_headers(
+                error_response(app, &error, request_id, None),
+                request_id,
+                &version,
+            );
+            let params = decode_params(&request)
+                .map(|p| p.to_json())
+                .unwrap_or_default();
+            log(
+                app,
+                &request,
+                request_id,
+                params,
+                &response,
+                peeked_key.as_deref(),
+                started,
+            );
+            return (response, peeked_key.as_deref().map(auth::mask));
+        }
+    }
+    let mut params_for_log = serde_json::Value::Null;
+    let outcome = answer(
+        app,
+        &request,
+        request_id,
+        &mut key_for_log,
+        &mut params_for_log,
+    );
     let response = match outcome {
         Ok(Answer::Fresh(reply, idem)) => {
             let response = Response::new(reply.status, "application/json", reply.body);
@@ -172,10 +213,42 @@ pub async fn handle(app: &App, request: Request, request_id: &str) -> (Response,
             }
         }
     };
-    (
-        with_stripe_headers(response, request_id, &version),
-        key_for_log,
-    )
+    let response = with_stripe_headers(response, request_id, &version);
+    log(
+        app,
+        &request,
+        request_id,
+        params_for_log,
+        &response,
+        peeked_key.as_deref(),
+        started,
+    );
+    (response, key_for_log)
+}
+
+/// Records a Stripe API request in the control API's request log.
+fn log(
+    app: &App,
+    request: &Request,
+    request_id: &str,
+    params: serde_json::Value,
+    response: &Response,
+    key: Option<&str>,
+    started: std::time::Instant,
+) {
+    app.control
+        .requests
+        .record(crate::control::request_log::Entry {
+            request_id,
+            method: request.method.as_str(),
+            path: &request.path,
+            params,
+            status: response.status.as_u16(),
+            api_key: key,
+            idempotency_key: request.header("idempotency-key"),
+            created: app.clock.now(),
+            duration_us: started.elapsed().as_micros() as u64,
+        });
 }
 
 fn reply_status(response: &Response) -> u16 {
@@ -198,6 +271,7 @@ fn answer(
     request: &Request,
     request_id: &str,
     key_for_log: &mut Option<String>,
+    params_for_log: &mut serde_json::Value,
 ) -> Result<Answer, Refusal> {
     let segments: Vec<&str> = request.path.split('/').skip(1).collect();
     let route = match router::resolve(&request.method, &segments) {
@@ -224,6 +298,7 @@ fn answer(
     let namespace = namespace_for(app, &key, request.header("stripe-account"))
         .map_err(|e| Box::new((e, None)))?;
     let params = decode_params(request).map_err(|e| Box::new((e, None)))?;
+    *params_for_log = params.to_json();
 
     let idempotency_key = (request.method == Method::POST)
         .then(|| request.header("idempotency-key").map(str::to_string))

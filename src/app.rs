@@ -26,6 +26,10 @@ pub struct Settings {
     pub default_stripe_version: String,
     /// Milliseconds before a pending refresh settles on its own.
     pub refresh_delay_ms: u64,
+    /// Whether `/_fcmock/…` is served (`--no-control-api` turns it off).
+    pub control_api: bool,
+    /// `--control-token`: the token the control API asks for.
+    pub control_token: Option<String>,
 }
 
 /// The application: everything a request handler may need. Cloning is cheap.
@@ -50,6 +54,8 @@ pub struct Inner {
     pub fixtures: Fixtures,
     /// Seed for generated data (transactions): `--seed`, or random.
     pub seed: u64,
+    /// Scenario and fault queues and the request log of the control API.
+    pub control: crate::control::ControlState,
 }
 
 impl std::ops::Deref for App {
@@ -78,6 +84,7 @@ impl App {
             inner: Arc::new(Inner {
                 fixtures,
                 seed,
+                control: crate::control::ControlState::default(),
                 store: Store::default(),
                 clock: Clock::new(config.freeze_clock),
                 ids,
@@ -87,6 +94,8 @@ impl App {
                     public_url,
                     default_stripe_version: DEFAULT_STRIPE_VERSION.to_string(),
                     refresh_delay_ms: config.refresh_delay,
+                    control_api: !config.no_control_api,
+                    control_token: config.control_token.clone(),
                 },
             }),
         })

@@ -49,6 +49,42 @@ pub struct Config {
     #[arg(long, env = "FCMOCK_REFRESH_DELAY", default_value_t = 100)]
     pub refresh_delay: u64,
 
+    /// JSON state file: loaded at start (a corrupt file stops start-up and is left
+    /// untouched) and written atomically on graceful shutdown.
+    #[arg(long, env = "FCMOCK_STATE_FILE")]
+    pub state_file: Option<std::path::PathBuf>,
+
+    /// Queue a scenario file (`fixtures/scenarios/NAME.json`) at start-up; repeatable.
+    #[arg(long = "scenario", env = "FCMOCK_SCENARIO", value_delimiter = ',')]
+    pub scenarios: Vec<String>,
+
+    /// Turn the `/_fcmock/…` control API off (the health check stays).
+    #[arg(long, env = "FCMOCK_NO_CONTROL_API")]
+    pub no_control_api: bool,
+
+    /// Require this token on the control API (`Authorization: Bearer …` or `X-Fcmock-Token`).
+    #[arg(long, env = "FCMOCK_CONTROL_TOKEN")]
+    pub control_token: Option<String>,
+
+    /// A webhook URL that receives every namespace's events (a global endpoint, enabled for
+    /// `*`), e.g. `http://127.0.0.1:4242/webhook`. Endpoints made with
+    /// `POST /v1/webhook_endpoints` receive their own namespace's events only.
+    #[arg(long, env = "FCMOCK_WEBHOOK")]
+    pub webhook: Option<String>,
+
+    /// The `whsec_…` secret deliveries to `--webhook` are signed with (default: a generated
+    /// one, printed at start-up and shown by `GET /_fcmock/webhooks`).
+    #[arg(long, env = "FCMOCK_WEBHOOK_SECRET")]
+    pub webhook_secret: Option<String>,
+
+    /// Milliseconds before the first webhook retry; each later retry waits twice as long.
+    #[arg(long, env = "FCMOCK_WEBHOOK_RETRY_BASE_MS", default_value_t = 1000)]
+    pub webhook_retry_base_ms: u64,
+
+    /// Delivery attempts per event and endpoint, the first one included.
+    #[arg(long, env = "FCMOCK_WEBHOOK_MAX_ATTEMPTS", default_value_t = 5)]
+    pub webhook_max_attempts: u32,
+
     /// Largest accepted request body, in bytes.
     #[arg(long, env = "FCMOCK_MAX_BODY_BYTES", default_value_t = 1024 * 1024)]
     pub max_body_bytes: usize,

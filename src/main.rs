@@ -23,16 +23,44 @@ async fn main() -> ExitCode {
         Ok(bound) => tracing::info!(target: "fcmock", "listening on http://{bound}"),
         Err(e) => tracing::warn!(target: "fcmock", error = %e, "listening (address unknown)"),
     }
-    match fcmock::serve(listener, &config, shutdown_signal()).await {
-        Ok(_) => {
-            tracing::info!(target: "fcmock", "stopped");
-            ExitCode::SUCCESS
-        }
+    let app = match prepare(&config, fcmock::public_url(&listener, &config)) {
+        Ok(app) => app,
         Err(e) => {
             eprintln!("fcmock: {e}");
-            ExitCode::FAILURE
+            return ExitCode::FAILURE;
+        }
+    };
+    fcmock::serve_with(listener, app.clone(), &config, shutdown_signal()).await;
+    if let Some(path) = &config.state_file {
+        match fcmock::control::state::save_file(&app, path) {
+            Ok(()) => tracing::info!(target: "fcmock", "state saved to {}", path.display()),
+            Err(e) => {
+                eprintln!("fcmock: {e}");
+                return ExitCode::FAILURE;
+            }
         }
     }
+    tracing::info!(target: "fcmock", "stopped");
+    ExitCode::SUCCESS
+}
+
+/// Builds the application: fixtures, the `--state-file` (if it exists), `--scenario`s.
+fn prepare(config: &Config, public_url: String) -> Result<fcmock::App, String> {
+    let app = fcmock::App::new(config, public_url)?;
+    if let Some(path) = config.state_file.as_ref().filter(|p| p.exists()) {
+        let saved = fcmock::control::state::load_file(path)?;
+        fcmock::control::state::import(&app, saved)
+            .map_err(|e| format!("state file {}: {e}", path.display()))?;
+        tracing::info!(target: "fcmock", "state loaded from {}", path.display());
+    }
+    for name in &config.scenarios {
+        let scenario =
+            app.fixtures.scenario(name).cloned().ok_or_else(|| {
+                format!("--scenario {name}: no such scenario file in the fixtures")
+            })?;
+        app.control.scenarios.push(scenario);
+    }
+    Ok(app)
 }
 
 fn init_logging(format: LogFormat) {

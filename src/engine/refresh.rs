@@ -126,6 +126,41 @@ pub fn schedule_settle(app: &App, delay_ms: u64) {
     });
 }
 
+/// Starts the daily transaction refresh of every subscribed, active account whose last
+/// attempt is a day old in mock time (Stripe refreshes subscriptions "once a day").
+pub fn run_subscriptions(app: &App) {
+    const DAY: i64 = 24 * 60 * 60;
+    let now = app.clock.now();
+    for key in app.store.keys() {
+        let Some(ns) = app.store.existing(&key) else {
+            continue;
+        };
+        let mut ns = ns.write();
+        let due: Vec<String> = ns
+            .fc_accounts
+            .iter()
+            .filter(|l| l.account.status == "active")
+            .filter(|l| {
+                l.account
+                    .subscriptions
+                    .as_ref()
+                    .is_some_and(|s| s.iter().any(|f| f == "transactions"))
+            })
+            .filter(|l| {
+                l.account
+                    .transaction_refresh
+                    .as_ref()
+                    .is_none_or(|r| r.status != "pending" && now - r.last_attempted_at >= DAY)
+            })
+            .map(|l| l.account.id.clone())
+            .collect();
+        for id in due {
+            // Checked above: active, and transactions were subscribed, so permitted.
+            let _ = start_refresh(app, &mut ns, &id, &["transactions"], &Cause::default());
+        }
+    }
+}
+
 /// Settles every pending refresh in every namespace now. Returns how many settled.
 pub fn settle_all(app: &App) -> usize {
     let mut settled = 0;

@@ -95,6 +95,11 @@ impl IdGenerator {
         }
     }
 
+    /// Re-seeds the object generator from the OS (after a state import).
+    pub fn reseed_from_os(&self) {
+        *self.objects.lock() = StdRng::from_os_rng();
+    }
+
     /// A new object id of the given kind.
     pub fn next(&self, kind: IdKind) -> String {
         let mut rng = match kind {

@@ -5,6 +5,9 @@
 
 use super::no_such;
 use crate::api::{Ctx, HandlerResult};
+use crate::control::scenario_completion;
+use crate::control::scenarios::SessionOwner;
+use crate::engine::{complete_session, Cause};
 use crate::model::financial_connections::{AccountHolder, Filters, Session, SessionStatus};
 use crate::store::Namespace;
 use crate::stripe::error::ApiError;
@@ -124,17 +127,45 @@ pub fn create(ctx: &mut Ctx<'_>) -> HandlerResult {
         bank_account_token: None,
         scripted: None,
     };
-    // Render first (a new session has no accounts to look up): a bad `expand[]` must
+    // Check `expand[]` first (a new session has no accounts to look up): a bad path must
     // refuse the request before anything is stored.
-    let reply = ctx.render(&session_wire(&ctx.ns.read(), &session))?;
-    ctx.ns
-        .write()
-        .sessions
-        .insert(session.id.clone(), session.created, session.clone());
-    ctx.app
-        .store
-        .index_session(&session.client_secret, &ctx.namespace, &session.id);
-    Ok(reply)
+    ctx.render(&session_wire(&ctx.ns.read(), &session))?;
+    let mut session = session;
+    let api_key = ctx
+        .namespace
+        .split('#')
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    session.scripted = ctx.app.control.scenarios.claim(&SessionOwner {
+        api_key: &api_key,
+        customer: session.account_holder.customer.as_deref(),
+        account: session.account_holder.account.as_deref(),
+    });
+    let wire = {
+        let mut ns = ctx.ns.write();
+        ns.sessions
+            .insert(session.id.clone(), session.created, session.clone());
+        ctx.app
+            .store
+            .index_session(&session.client_secret, &ctx.namespace, &session.id);
+        if let Some(scripted) = session.scripted.as_ref().filter(|s| s.auto_complete) {
+            let cause = Cause {
+                request_id: Some(ctx.request_id.to_string()),
+                idempotency_key: ctx.idempotency_key.clone(),
+            };
+            complete_session(
+                ctx.app,
+                &mut ns,
+                &session.id,
+                scenario_completion(scripted),
+                &cause,
+            )?;
+        }
+        let stored = ns.sessions.get(&session.id).cloned().unwrap_or(session);
+        session_wire(&ns, &stored)
+    };
+    ctx.render(&wire)
 }
 
 /// `GET /v1/financial_connections/sessions/{id}`

@@ -1,0 +1,118 @@
+//! The request log: the last Stripe API requests, for QA to read back what happened.
+//!
+//! A bounded ring, newest last. Keys are stored in full only to filter by them; they are
+//! shown masked (`sk_test_****abcd`), as everywhere fcmock prints a key.
+
+use crate::stripe::auth::mask;
+use parking_lot::Mutex;
+use serde::Serialize;
+use serde_json::Value;
+use std::collections::VecDeque;
+
+/// How many requests the log keeps.
+pub const CAPACITY: usize = 1_000;
+
+/// One logged request.
+#[derive(Debug, Clone, Serialize)]
+pub struct LoggedRequest {
+    /// `req_…`
+    pub request_id: String,
+    /// HTTP method.
+    pub method: String,
+    /// Path (without query string).
+    pub path: String,
+    /// Decoded parameters (query for GET/DELETE, form body for POST).
+    pub params: Value,
+    /// Response status.
+    pub status: u16,
+    /// The API key (masked) whose namespace the request used.
+    pub api_key_namespace: Option<String>,
+    /// The `Idempotency-Key` header.
+    pub idempotency_key: Option<String>,
+    /// Mock time of the request.
+    pub created: i64,
+    /// Time spent answering, in microseconds.
+    pub duration_us: u64,
+    #[serde(skip)]
+    full_key: Option<String>,
+}
+
+/// The ring of logged requests.
+#[derive(Default)]
+pub struct RequestLog {
+    entries: Mutex<VecDeque<LoggedRequest>>,
+}
+
+/// What the log records about one request.
+pub struct Entry<'a> {
+    /// `req_…`
+    pub request_id: &'a str,
+    /// HTTP method.
+    pub method: &'a str,
+    /// Path.
+    pub path: &'a str,
+    /// Decoded parameters.
+    pub params: Value,
+    /// Response status.
+    pub status: u16,
+    /// The full API key, if the request carried one.
+    pub api_key: Option<&'a str>,
+    /// `Idempotency-Key`.
+    pub idempotency_key: Option<&'a str>,
+    /// Mock time.
+    pub created: i64,
+    /// Microseconds spent.
+    pub duration_us: u64,
+}
+
+impl RequestLog {
+    /// Appends a request, dropping the oldest beyond [`CAPACITY`].
+    pub fn record(&self, entry: Entry<'_>) {
+        let logged = LoggedRequest {
+            request_id: entry.request_id.to_string(),
+            method: entry.method.to_string(),
+            path: entry.path.to_string(),
+            params: entry.params,
+            status: entry.status,
+            api_key_namespace: entry.api_key.map(mask),
+            idempotency_key: entry.idempotency_key.map(str::to_string),
+            created: entry.created,
+            duration_us: entry.duration_us,
+            full_key: entry.api_key.map(str::to_string),
+        };
+        let mut entries = self.entries.lock();
+        if entries.len() >= CAPACITY {
+            entries.pop_front();
+        }
+        entries.push_back(logged);
+    }
+
+    /// The newest `limit` requests matching the filters, newest last.
+    pub fn query(
+        &self,
+        api_key: Option<&str>,
+        path_prefix: Option<&str>,
+        limit: usize,
+    ) -> Vec<LoggedRequest> {
+        let entries = self.entries.lock();
+        let mut found: Vec<LoggedRequest> = entries
+            .iter()
+            .rev()
+            .filter(|e| api_key.is_none_or(|k| e.full_key.as_deref() == Some(k)))
+            .filter(|e| path_prefix.is_none_or(|p| e.path.starts_with(p)))
+            .take(limit)
+            .cloned()
+            .collect();
+        found.reverse();
+        found
+    }
+
+    /// Forgets every request, or one key's.
+    pub fn clear(&self, api_key: Option<&str>) {
+        let mut entries = self.entries.lock();
+        match api_key {
+            Some(k) => entries.retain(|e| e.full_key.as_deref() != Some(k)),
+            None => entries.clear(),
+        }
+    }
+}
