@@ -13,7 +13,7 @@ use crate::stripe::expand::{self, Resolver};
 use crate::stripe::form;
 use crate::stripe::idempotency::{Begin, Saved};
 use crate::stripe::params::{Field, Kind, ParamMap};
-use hyper::header::{HeaderName, CACHE_CONTROL};
+use hyper::header::HeaderName;
 use hyper::Method;
 use serde::Serialize;
 use std::hash::{Hash, Hasher};
@@ -447,21 +447,29 @@ pub fn error_response(
 }
 
 /// Adds the headers Stripe sends on every API response.
-pub fn with_stripe_headers(response: Response, request_id: &str, version: &str) -> Response {
-    response
-        .with_header(HeaderName::from_static("request-id"), request_id)
-        .with_header(HeaderName::from_static("stripe-version"), version)
-        .with_header(CACHE_CONTROL, "no-cache, no-store")
-        .with_header(HeaderName::from_static("access-control-allow-origin"), "*")
-        .with_header(HeaderName::from_static("access-control-allow-credentials"), "true")
-        .with_header(HeaderName::from_static("access-control-allow-methods"), "GET, HEAD, PUT, PATCH, POST, DELETE")
-        .with_header(
-            HeaderName::from_static("access-control-allow-headers"),
+pub fn with_stripe_headers(mut response: Response, request_id: &str, version: &str) -> Response {
+    // The constant headers are static values: this runs on every response.
+    const CONSTANT: [(&str, &str); 7] = [
+        ("cache-control", "no-cache, no-store"),
+        ("access-control-allow-origin", "*"),
+        ("access-control-allow-credentials", "true"),
+        ("access-control-allow-methods", "GET, HEAD, PUT, PATCH, POST, DELETE"),
+        (
+            "access-control-allow-headers",
             "Authorization, Content-Type, Idempotency-Key, Stripe-Account, Stripe-Version",
-        )
-        .with_header(
-            HeaderName::from_static("access-control-expose-headers"),
+        ),
+        (
+            "access-control-expose-headers",
             "Request-Id, Stripe-Manage-Version, Stripe-Should-Retry, X-Stripe-External-Auth-Required, X-Stripe-Privileged-Session-Required",
-        )
-        .with_header(HeaderName::from_static("access-control-max-age"), "300")
+        ),
+        ("access-control-max-age", "300"),
+    ];
+    response.headers.reserve(CONSTANT.len() + 2);
+    response = response
+        .with_header(HeaderName::from_static("request-id"), request_id)
+        .with_header(HeaderName::from_static("stripe-version"), version);
+    for (name, value) in CONSTANT {
+        response.headers.push((HeaderName::from_static(name), hyper::header::HeaderValue::from_static(value)));
+    }
+    response
 }
