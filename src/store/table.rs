@@ -358,4 +358,57 @@ mod tests {
             Some(UnknownCursor)
         );
     }
+
+    proptest::proptest! {
+        /// Walking a list forwards with `starting_after` and back with `ending_before` yields
+        /// every object exactly once, newest first, for any page size and any mix of equal
+        /// sort times.
+        #[test]
+        fn walking_forwards_and_backwards_yields_every_object_once(
+            times in proptest::collection::vec(0i64..20, 0..120),
+            limit in 1usize..15,
+        ) {
+            let mut t: Table<usize> = Table::default();
+            for (i, time) in times.iter().enumerate() {
+                t.insert(format!("obj_{i}"), *time, i);
+            }
+            let mut expected: Vec<(i64, usize)> = times.iter().enumerate().map(|(i, time)| (*time, i)).collect();
+            expected.sort_by(|a, b| b.cmp(a));
+            let expected: Vec<usize> = expected.into_iter().map(|(_, i)| i).collect();
+
+            let mut forward: Vec<usize> = Vec::new();
+            let mut pages: Vec<Vec<usize>> = Vec::new();
+            let mut cursor = None::<String>;
+            loop {
+                let c = cursor.as_deref().map_or(Cursor::Start, Cursor::After);
+                let page = t.page(c, limit, |_| true).expect("known cursor");
+                let ids = ids(&page);
+                proptest::prop_assert!(ids.len() <= limit);
+                forward.extend(&ids);
+                pages.push(ids.clone());
+                match ids.last() {
+                    Some(last) if page.has_more => cursor = Some(format!("obj_{last}")),
+                    _ => break,
+                }
+            }
+            proptest::prop_assert_eq!(&forward, &expected);
+
+            // Back from the last page's first object to the start.
+            let mut backward: Vec<usize> = Vec::new();
+            if let Some(first) = pages.last().and_then(|p| p.first()) {
+                let mut before = format!("obj_{first}");
+                loop {
+                    let page = t.page(Cursor::Before(&before), limit, |_| true).expect("known cursor");
+                    let ids = ids(&page);
+                    backward.splice(0..0, ids.iter().copied());
+                    match ids.first() {
+                        Some(newest) if page.has_more => before = format!("obj_{newest}"),
+                        _ => break,
+                    }
+                }
+                backward.extend(pages.last().into_iter().flatten());
+            }
+            proptest::prop_assert_eq!(&backward, &expected);
+        }
+    }
 }
