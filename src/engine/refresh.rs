@@ -204,6 +204,42 @@ pub fn settle_namespace(app: &App, ns: &mut Namespace, force: bool) -> usize {
     settled
 }
 
+/// Ends an account's pending refreshes as `failed` (with their `refreshed_*` events), for
+/// an account that stops being refreshable mid-refresh (disconnected).
+pub fn fail_pending(app: &App, ns: &mut Namespace, account_id: &str, cause: &Cause) {
+    let now = app.clock.now();
+    let Some(linked) = ns.fc_accounts.get_mut(account_id) else {
+        return;
+    };
+    let features: Vec<String> = linked.link.pending.drain(..).map(|p| p.feature).collect();
+    for feature in &features {
+        let slot = match feature.as_str() {
+            "balance" => &mut linked.account.balance_refresh,
+            "ownership" => &mut linked.account.ownership_refresh,
+            _ => &mut linked.account.transaction_refresh,
+        };
+        if let Some(refresh) = slot.as_mut().filter(|r| r.status == "pending") {
+            refresh.status = "failed".into();
+            refresh.next_refresh_available_at = Some(now + COOLDOWN_SECONDS);
+        }
+    }
+    for feature in features {
+        let Some(linked) = ns.fc_accounts.get(account_id) else {
+            return;
+        };
+        let wire = serde_json::to_value(&linked.account).unwrap_or_default();
+        emit(app, ns, refreshed_event(&feature), wire, None, cause);
+    }
+}
+
+fn refreshed_event(feature: &str) -> &'static str {
+    match feature {
+        "balance" => "financial_connections.account.refreshed_balance",
+        "ownership" => "financial_connections.account.refreshed_ownership",
+        _ => "financial_connections.account.refreshed_transactions",
+    }
+}
+
 fn fixture_of<'a>(app: &'a App, linked: &LinkedAccount) -> Option<&'a AccountFixture> {
     app.fixtures
         .institution(&linked.link.institution)?
@@ -255,11 +291,7 @@ fn settle_feature(app: &App, ns: &mut Namespace, account_id: &str, feature: &str
         refresh.next_refresh_available_at = Some(now + COOLDOWN_SECONDS);
     }
     let wire = serde_json::to_value(&linked.account).unwrap_or_default();
-    let event = match feature {
-        "balance" => "financial_connections.account.refreshed_balance",
-        "ownership" => "financial_connections.account.refreshed_ownership",
-        _ => "financial_connections.account.refreshed_transactions",
-    };
+    let event = refreshed_event(feature);
     // Stripe fires `refreshed_*` on failure as well as success (docs, Balances).
     emit(app, ns, event, wire, None, cause);
 }

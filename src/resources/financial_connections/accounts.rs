@@ -133,26 +133,30 @@ pub fn disconnect(ctx: &mut Ctx<'_>, id: &str) -> HandlerResult {
     let cause = cause(ctx);
     {
         let mut ns = ctx.ns.write();
-        let linked = ns
+        let status = ns
             .fc_accounts
-            .get_mut(id)
+            .get(id)
+            .map(|l| l.account.status.clone())
             .ok_or_else(|| no_such("account", id))?;
-        if linked.account.status != "disconnected" {
-            let previous = json!({"status": linked.account.status});
-            linked.account.status = "disconnected".into();
-            linked.account.balance = None;
-            linked.account.subscriptions = Some(Vec::new());
-            linked.link.pending.clear();
-            linked.link.deactivates_at_ms = None;
-            let wire = serde_json::to_value(&linked.account).unwrap_or_default();
-            engine::emit(
-                ctx.app,
-                &mut ns,
-                "financial_connections.account.disconnected",
-                wire,
-                Some(previous),
-                &cause,
-            );
+        if status != "disconnected" {
+            // A refresh still running can no longer finish: it fails, with its event.
+            engine::refresh::fail_pending(ctx.app, &mut ns, id, &cause);
+            if let Some(linked) = ns.fc_accounts.get_mut(id) {
+                linked.account.status = "disconnected".into();
+                linked.account.balance = None;
+                linked.account.subscriptions = Some(Vec::new());
+                linked.link.deactivates_at_ms = None;
+                let wire = serde_json::to_value(&linked.account).unwrap_or_default();
+                let previous = json!({"status": status});
+                engine::emit(
+                    ctx.app,
+                    &mut ns,
+                    "financial_connections.account.disconnected",
+                    wire,
+                    Some(previous),
+                    &cause,
+                );
+            }
         }
     }
     let account = current(ctx, id)?;
