@@ -67,7 +67,13 @@ pub struct Entry<'a> {
 
 impl RequestLog {
     /// Appends a request, dropping the oldest beyond [`CAPACITY`].
-    pub fn record(&self, entry: Entry<'_>) {
+    pub fn record(&self, mut entry: Entry<'_>) {
+        // Client secrets are credentials too: the log keeps only their last characters.
+        if let Some(secret) = entry.params.get_mut("client_secret") {
+            if let Some(s) = secret.as_str() {
+                *secret = Value::String(mask(s));
+            }
+        }
         let logged = LoggedRequest {
             request_id: entry.request_id.to_string(),
             method: entry.method.to_string(),
