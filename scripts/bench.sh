@@ -32,3 +32,6 @@ cargo build --release
 
 echo "=== cargo bench --bench load"
 cargo bench --bench load
+
+echo "=== cargo bench --bench scale (benches/scale.rs: list/retrieve latency at 1k vs 1M stored transactions, RSS per transaction)"
+cargo bench --bench scale

@@ -19,3 +19,6 @@ cargo test --quiet
 
 step "conformance: stripe-python and stripe-node against fcmock"
 bash tests/conformance/run.sh
+
+step "browser: the hosted auth page in chromium (playwright-core)"
+bash tests/browser/run.sh

@@ -469,7 +469,10 @@ pub fn with_stripe_headers(mut response: Response, request_id: &str, version: &s
         .with_header(HeaderName::from_static("request-id"), request_id)
         .with_header(HeaderName::from_static("stripe-version"), version);
     for (name, value) in CONSTANT {
-        response.headers.push((HeaderName::from_static(name), hyper::header::HeaderValue::from_static(value)));
+        response.headers.push((
+            HeaderName::from_static(name),
+            hyper::header::HeaderValue::from_static(value),
+        ));
     }
     response
 }

@@ -12,6 +12,10 @@ use crate::{api, control};
 use std::sync::Arc;
 use std::time::Instant;
 
+/// The body limit of `PUT /_fcmock/state` (a state export can be far larger than any API
+/// request).
+const STATE_IMPORT_LIMIT: usize = 512 * 1024 * 1024;
+
 /// How many idempotency keys are remembered across all namespaces.
 const IDEMPOTENCY_CAPACITY: usize = 100_000;
 
@@ -56,6 +60,10 @@ pub struct Inner {
     pub seed: u64,
     /// Scenario and fault queues and the request log of the control API.
     pub control: crate::control::ControlState,
+    /// The webhook delivery queue and log.
+    pub webhooks: crate::webhooks::Webhooks,
+    /// The return URLs sessions declared for the hosted auth page.
+    pub auth_page: crate::auth_page::PageState,
 }
 
 impl std::ops::Deref for App {
@@ -80,10 +88,13 @@ impl App {
         .map_err(|e| e.to_string())?;
         let ids = IdGenerator::new(config.seed);
         let seed = config.seed.unwrap_or_else(|| ids.next_u64());
+        let webhooks = crate::webhooks::from_config(config);
         Ok(App {
             inner: Arc::new(Inner {
                 fixtures,
                 seed,
+                webhooks,
+                auth_page: crate::auth_page::PageState::default(),
                 control: crate::control::ControlState::default(),
                 store: Store::default(),
                 clock: Clock::new(config.freeze_clock),
@@ -115,6 +126,8 @@ impl Service for App {
         let path = request.path.clone();
         let (response, key) = if path.starts_with("/_fcmock/") {
             (control::handle(self, &request).await, None)
+        } else if let Some(page) = crate::auth_page::handle(self, &request).await {
+            (page, None)
         } else {
             api::handle(self, request, &request_id).await
         };
@@ -127,6 +140,15 @@ impl Service for App {
             key.as_deref(),
         );
         response
+    }
+
+    fn body_limit(&self, method: &hyper::Method, path: &str, default: usize) -> usize {
+        // A saved state holds every object; QA must be able to load what it exported.
+        if method == hyper::Method::PUT && path == "/_fcmock/state" {
+            default.max(STATE_IMPORT_LIMIT)
+        } else {
+            default
+        }
     }
 
     fn body_error(&self, request: Request, too_large: bool) -> Response {

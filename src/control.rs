@@ -47,6 +47,12 @@ pub async fn handle(app: &App, request: &Request) -> Response {
             return error_response(app, &e);
         }
     }
+    if let Some(response) = crate::webhooks::control(app, request).await {
+        return response;
+    }
+    if let Some(response) = crate::auth_page::sdk::handle(app, request).await {
+        return response;
+    }
     let query = form::decode(request.query.as_bytes()).unwrap_or_default();
     let body = request.body.as_ref();
     let result: ControlResult = match (&request.method, segments.as_slice()) {

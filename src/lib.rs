@@ -22,11 +22,17 @@
 //!   transactions generated, events recorded. Shared by the API, the auth page and the
 //!   control API; no HTTP.
 //! - [`control`]: fcmock's own `/_fcmock/…` API for QA and tests.
+//! - [`auth_page`]: the client side — the SDKs' publishable-key endpoints, the fake hosted
+//!   auth page, SDK-shaped results and the example backend. Ends sessions only through
+//!   [`engine`]; redirects only to URLs a session declared.
+//! - [`webhooks`]: signing and delivering events to webhook endpoints, with retries, off
+//!   the request path (`emit` only enqueues).
 
 #![warn(clippy::unwrap_used)]
 
 pub mod api;
 pub mod app;
+pub mod auth_page;
 pub mod clock;
 pub mod config;
 pub mod control;
@@ -38,6 +44,7 @@ pub mod router;
 pub mod server;
 pub mod store;
 pub mod stripe;
+pub mod webhooks;
 
 use std::future::Future;
 use std::sync::Arc;

@@ -4,8 +4,9 @@
 //! method gets the same message with 405.
 
 use crate::api::{Ctx, HandlerResult};
+use crate::auth_page::client_api;
 use crate::resources::financial_connections::{accounts as fc_accounts, sessions, transactions};
-use crate::resources::{accounts, customers, payment_methods};
+use crate::resources::{accounts, customers, events, payment_methods, tokens, webhook_endpoints};
 use hyper::Method;
 
 /// Which keys may call a route.
@@ -38,6 +39,13 @@ fn secret<'a>(handler: Handler<'a>) -> Option<Route<'a>> {
     })
 }
 
+fn client<'a>(handler: Handler<'a>) -> Option<Route<'a>> {
+    Some(Route {
+        handler,
+        access: Access::Client,
+    })
+}
+
 fn secret_by_id<'a>(id: &'a str, handler: ByIdHandler) -> Option<Route<'a>> {
     secret(Box::new(move |ctx| handler(ctx, id)))
 }
@@ -57,6 +65,27 @@ pub fn resolve<'a>(method: &Method, path: &[&'a str]) -> Option<Route<'a>> {
 
         ("POST", ["v1", "accounts"]) => secret(Box::new(accounts::create)),
         ("GET", ["v1", "accounts", id]) => secret_by_id(id, accounts::retrieve),
+        ("POST", ["v1", "accounts", id, "external_accounts"]) => {
+            secret_by_id(id, tokens::create_external_account)
+        }
+        ("GET", ["v1", "tokens", id]) => secret_by_id(id, tokens::retrieve),
+
+        // The SDKs' client-side calls (publishable key + client secret).
+        ("POST", ["v1", "financial_connections", "sessions", "synchronize"]) => {
+            client(Box::new(client_api::synchronize))
+        }
+        ("GET", ["v1", "link_account_sessions", "session_receipt"]) => {
+            client(Box::new(client_api::session_receipt))
+        }
+        ("GET", ["v1", "link_account_sessions", "list_accounts"]) => {
+            client(Box::new(client_api::list_accounts))
+        }
+        ("POST", ["v1", "link_account_sessions", "complete"]) => {
+            client(Box::new(client_api::complete))
+        }
+        ("POST", ["v1", "link_account_sessions", "generate_hosted_url"]) => {
+            client(Box::new(client_api::generate_hosted_url))
+        }
 
         ("POST", ["v1", "financial_connections", "sessions"]) => secret(Box::new(sessions::create)),
         ("GET", ["v1", "financial_connections", "sessions", id]) => {
@@ -103,6 +132,15 @@ pub fn resolve<'a>(method: &Method, path: &[&'a str]) -> Option<Route<'a>> {
         ("GET", ["v1", "customers", id, "payment_methods"]) => {
             secret_by_id(id, payment_methods::list_for_customer)
         }
+
+        ("GET", ["v1", "events"]) => secret(Box::new(events::list)),
+        ("GET", ["v1", "events", id]) => secret_by_id(id, events::retrieve),
+
+        ("POST", ["v1", "webhook_endpoints"]) => secret(Box::new(webhook_endpoints::create)),
+        ("GET", ["v1", "webhook_endpoints"]) => secret(Box::new(webhook_endpoints::list)),
+        ("GET", ["v1", "webhook_endpoints", id]) => secret_by_id(id, webhook_endpoints::retrieve),
+        ("POST", ["v1", "webhook_endpoints", id]) => secret_by_id(id, webhook_endpoints::update),
+        ("DELETE", ["v1", "webhook_endpoints", id]) => secret_by_id(id, webhook_endpoints::delete),
         _ => None,
     }
 }

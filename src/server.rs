@@ -79,6 +79,11 @@ pub trait Service: Send + Sync + 'static {
     fn call(&self, request: Request) -> impl Future<Output = Response> + Send;
     /// Answers a request whose body could not be read: too large, or cut short.
     fn body_error(&self, request: Request, too_large: bool) -> Response;
+    /// The largest body this request may send (`default` is the server-wide limit); lets a
+    /// route that takes big documents, such as a state import, allow more.
+    fn body_limit(&self, _method: &Method, _path: &str, default: usize) -> usize {
+        default
+    }
 }
 
 /// Limits that keep one client from holding the server.
@@ -152,6 +157,7 @@ async fn handle<S: Service>(
     body_timeout: Duration,
 ) -> Result<hyper::Response<Full<Bytes>>, Infallible> {
     let (parts, body) = req.into_parts();
+    let max_body = service.body_limit(&parts.method, parts.uri.path(), max_body);
     let mut request = Request {
         method: parts.method,
         path: parts.uri.path().to_string(),

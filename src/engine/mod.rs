@@ -45,7 +45,7 @@ pub fn emit(
     previous: Option<Value>,
     cause: &Cause,
 ) {
-    let event = Event {
+    let mut event = Event {
         id: app.ids.next(IdKind::Event),
         object: EventTag,
         api_version: app.settings.default_stripe_version.clone(),
@@ -62,5 +62,7 @@ pub fn emit(
         },
         event_type: event_type.to_string(),
     };
+    // Only enqueues (sets `pending_webhooks`); delivery happens off the namespace lock.
+    app.webhooks.dispatch(&app.store, ns, &mut event);
     ns.insert_event(event);
 }

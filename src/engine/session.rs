@@ -114,6 +114,10 @@ pub fn complete_session(
         );
         return Ok(Vec::new());
     }
+    let token_source = chosen
+        .iter()
+        .copied()
+        .find(|f| f.supports_us_bank_account());
     let mut linked_ids = Vec::with_capacity(chosen.len());
     for fixture in chosen {
         let id = link_account(app, ns, &session, inst, fixture, cause);
@@ -121,6 +125,9 @@ pub fn complete_session(
     }
     if let Some(s) = ns.sessions.get_mut(session_id) {
         s.accounts.extend(linked_ids.iter().cloned());
+    }
+    if let Some(fixture) = token_source.filter(|_| collects_token(&session)) {
+        mint_token(app, ns, session_id, fixture);
     }
     finish(
         ns,
@@ -140,6 +147,9 @@ fn link_account(
     fixture: &AccountFixture,
     cause: &Cause,
 ) -> String {
+    if let Some(id) = reactivate(app, ns, session, inst, fixture, cause) {
+        return id;
+    }
     let now = app.clock.now();
     let account = FcAccount {
         id: app.ids.next(IdKind::FcAccount),
@@ -218,6 +228,80 @@ fn link_account(
         refresh::schedule_settle(app, app.settings.refresh_delay_ms);
     }
     id
+}
+
+/// A session is "collected for a token" when its holder is a Connect account and it asks
+/// for `payment_method` (DESIGN §4; flutter_stripe's example server, research §1.4).
+fn collects_token(session: &crate::model::financial_connections::Session) -> bool {
+    session.account_holder.holder_type == "account"
+        && session.permissions.iter().any(|p| p == "payment_method")
+}
+
+/// Mints the session's `btok_…` for its first payment-capable account.
+fn mint_token(app: &App, ns: &mut Namespace, session_id: &str, fixture: &AccountFixture) {
+    let token = crate::model::token::Token::for_account(
+        app.ids.next(IdKind::BankToken),
+        app.ids.next(IdKind::BankAccount),
+        app.clock.now(),
+        fixture,
+        crate::resources::payment_methods::fingerprint(
+            &fixture.routing_number,
+            &fixture.account_number,
+        ),
+    );
+    let id = token.id.clone();
+    ns.tokens.insert(id.clone(), token.created, token);
+    if let Some(s) = ns.sessions.get_mut(session_id) {
+        s.bank_account_token = Some(id);
+    }
+}
+
+/// Relinking an account that went `inactive` brings the same account back to `active` and
+/// fires `financial_connections.account.reactivated` (Stripe docs, "Financial Connections
+/// webhooks": inactive → active after the user relinks). Returns its id when it did.
+fn reactivate(
+    app: &App,
+    ns: &mut Namespace,
+    session: &crate::model::financial_connections::Session,
+    inst: &Institution,
+    fixture: &AccountFixture,
+    cause: &Cause,
+) -> Option<String> {
+    let holder = session
+        .account_holder
+        .customer
+        .as_deref()
+        .or(session.account_holder.account.as_deref())?;
+    let key_set = ns.index.fc_accounts_by_holder.get(holder)?;
+    let id = key_set
+        .iter()
+        .filter_map(|key| ns.fc_accounts.get_by_key(key))
+        .find(|l| {
+            l.account.status == "inactive"
+                && l.link.institution == inst.key
+                && l.link.fixture_account == fixture.key
+        })
+        .map(|l| l.account.id.clone())?;
+    let key = ns.fc_accounts.key_of(&id)?;
+    let linked = ns.fc_accounts.get_mut(&id)?;
+    linked.account.status = "active".into();
+    linked.account.permissions = Some(session.permissions.clone());
+    linked.link.session = session.id.clone();
+    let wire = serde_json::to_value(&linked.account).unwrap_or_default();
+    ns.index
+        .fc_accounts_by_session
+        .entry(session.id.clone())
+        .or_default()
+        .insert(key);
+    emit(
+        app,
+        ns,
+        "financial_connections.account.reactivated",
+        wire,
+        Some(serde_json::json!({"status": "inactive"})),
+        cause,
+    );
+    Some(id)
 }
 
 fn allowed_by_filters(

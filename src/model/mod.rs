@@ -8,6 +8,8 @@ pub mod customer;
 pub mod event;
 pub mod financial_connections;
 pub mod payment_method;
+pub mod token;
+pub mod webhook_endpoint;
 
 /// Declares a zero-sized type that serialises as a fixed `object` string (`"customer"`), so
 /// objects carry their `object` field without storing a string per row.

@@ -5,8 +5,10 @@
 //! true}` (status 200; the OpenAPI response is `anyOf[customer, deleted_customer]`).
 
 use crate::api::{Ctx, HandlerResult};
+use crate::engine;
 use crate::model::customer::{Customer, CustomerTag, DeletedCustomer, InvoiceSettings, Shipping};
 use crate::model::{Address, Metadata};
+use crate::resources::events;
 use crate::stripe::error::ApiError;
 use crate::stripe::ids::IdKind;
 use crate::stripe::list::{List, ListParams, PAGINATION};
@@ -118,10 +120,12 @@ pub fn create(ctx: &mut Ctx<'_>) -> HandlerResult {
     apply(&mut customer, &p);
     // Render first: a bad `expand[]` must refuse the request before anything is stored.
     let reply = ctx.render(&customer)?;
-    ctx.ns
-        .write()
-        .customers
+    let object = serde_json::to_value(&customer).unwrap_or_default();
+    let cause = events::cause(ctx);
+    let mut ns = ctx.ns.write();
+    ns.customers
         .insert(customer.id.clone(), customer.created, customer);
+    engine::emit(ctx.app, &mut ns, "customer.created", object, None, &cause);
     Ok(reply)
 }
 
@@ -153,11 +157,26 @@ pub fn update(ctx: &mut Ctx<'_>, id: &str) -> HandlerResult {
         .get(id)
         .cloned()
         .ok_or_else(|| ApiError::no_such_in_path("customer", id))?;
+    let before = serde_json::to_value(&customer).unwrap_or_default();
     apply(&mut customer, &p);
     // Render first: a bad `expand[]` must refuse the request before anything changes.
     let reply = ctx.render(&customer)?;
-    if let Some(stored) = ctx.ns.write().customers.get_mut(id) {
+    let after = serde_json::to_value(&customer).unwrap_or_default();
+    let cause = events::cause(ctx);
+    let mut ns = ctx.ns.write();
+    if let Some(stored) = ns.customers.get_mut(id) {
         *stored = customer;
+        // Stripe sends `customer.updated` only when a field changed.
+        if let Some(previous) = events::previous_attributes(&before, &after) {
+            engine::emit(
+                ctx.app,
+                &mut ns,
+                "customer.updated",
+                after,
+                Some(previous),
+                &cause,
+            );
+        }
     }
     Ok(reply)
 }
@@ -165,12 +184,16 @@ pub fn update(ctx: &mut Ctx<'_>, id: &str) -> HandlerResult {
 /// `DELETE /v1/customers/{id}`
 pub fn delete(ctx: &mut Ctx<'_>, id: &str) -> HandlerResult {
     ctx.params(&[])?;
+    let cause = events::cause(ctx);
     let deleted = {
         let mut ns = ctx.ns.write();
         let customer = ns
             .customers
             .remove(id)
             .ok_or_else(|| ApiError::no_such_in_path("customer", id))?;
+        // `customer.deleted` carries the customer as it was, not the deleted stub.
+        let object = serde_json::to_value(&customer).unwrap_or_default();
+        engine::emit(ctx.app, &mut ns, "customer.deleted", object, None, &cause);
         let deleted = DeletedCustomer {
             id: customer.id,
             object: CustomerTag,

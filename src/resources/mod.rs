@@ -3,8 +3,11 @@
 
 pub mod accounts;
 pub mod customers;
+pub mod events;
 pub mod financial_connections;
 pub mod payment_methods;
+pub mod tokens;
+pub mod webhook_endpoints;
 
 use crate::store::Namespace;
 use serde_json::Value;
@@ -39,6 +42,7 @@ pub fn lookup(ns: &Namespace, id: &str) -> Option<Value> {
             .transactions
             .get(id)
             .and_then(|t| serde_json::to_value(t).ok()),
+        "btok" => ns.tokens.get(id).and_then(|t| serde_json::to_value(t).ok()),
         "pm" => ns
             .payment_methods
             .get(id)

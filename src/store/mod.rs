@@ -12,6 +12,8 @@ use crate::model::customer::{Customer, DeletedCustomer};
 use crate::model::event::Event;
 use crate::model::financial_connections::{LinkedAccount, Owner, Ownership, Session, Transaction};
 use crate::model::payment_method::PaymentMethod;
+use crate::model::token::Token;
+use crate::model::webhook_endpoint::WebhookEndpoint;
 use parking_lot::RwLock;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
@@ -43,8 +45,16 @@ pub struct Namespace {
     pub transactions: Table<Transaction>,
     /// PaymentMethods.
     pub payment_methods: Table<PaymentMethod>,
+    /// Bank-account tokens (`btok_…`) minted by token-collecting sessions.
+    pub tokens: Table<Token>,
     /// Events, newest first, bounded by [`EVENT_HISTORY`].
     pub events: Table<Event>,
+    /// Webhook endpoints (`we_…`) that receive this namespace's events.
+    pub webhook_endpoints: Table<WebhookEndpoint>,
+    /// The namespace's own key (API key, or `key#acct_…`), so code holding only the locked
+    /// namespace (the engine's `emit`) can say where an event lives.
+    #[serde(skip)]
+    pub key: String,
     /// Secondary indexes, rebuilt from the tables after an import.
     #[serde(skip)]
     pub index: Indexes,
@@ -222,7 +232,12 @@ impl Store {
             return Arc::clone(ns);
         }
         let mut all = self.namespaces.write();
-        Arc::clone(all.entry(key.to_string()).or_default())
+        Arc::clone(all.entry(key.to_string()).or_insert_with(|| {
+            Arc::new(RwLock::new(Namespace {
+                key: key.to_string(),
+                ..Namespace::default()
+            }))
+        }))
     }
 
     /// The namespace of `key`, if it has been used.
@@ -298,6 +313,7 @@ impl Store {
             .into_iter()
             .map(|(k, mut ns)| {
                 ns.rebuild_indexes();
+                ns.key.clone_from(&k);
                 for session in ns.sessions.iter() {
                     secrets.insert(
                         session.client_secret.clone(),

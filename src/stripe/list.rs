@@ -110,31 +110,3 @@ impl<T> List<T> {
         List::new(data, page.has_more, url)
     }
 }
-
-/// An embedded list that also carries `total_count` (Stripe sends it on lists inside other
-/// objects, such as a session's `accounts`).
-#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq)]
-pub struct CountedList<T> {
-    object: String,
-    /// The objects.
-    pub data: Vec<T>,
-    /// Whether the list was cut.
-    pub has_more: bool,
-    /// How many objects the whole list holds.
-    pub total_count: usize,
-    /// The list's path.
-    pub url: String,
-}
-
-impl<T> CountedList<T> {
-    /// A complete (uncut) embedded list.
-    pub fn new(data: Vec<T>, url: impl Into<String>) -> Self {
-        CountedList {
-            object: "list".into(),
-            total_count: data.len(),
-            data,
-            has_more: false,
-            url: url.into(),
-        }
-    }
-}

@@ -70,6 +70,11 @@ NOT_STRIPE_PUBLIC_API: list[tuple[Optional[str], str]] = [
     (None, r"^/hosted(/.*)?$"),
 ]
 
+# Problems fcmock is known to have, each reported as a server bug and pinned by an
+# `#[ignore = "server bug: …"]` integration test: (method, path template, regex of the JSON
+# pointer, reason). A matching problem is printed as XFAIL and does not fail the run; the run
+# says when an entry no longer matches anything, so it can be removed once the server is fixed.
+KNOWN_SERVER_BUGS: list[tuple[str, str, str, str]] = []
 
 ERROR_SCHEMA = {"$ref": "#/definitions/error"}
 MISSING_FILES: list[str] = []
@@ -222,6 +227,15 @@ class Schemas:
         return problems
 
 
+def known_bug(method: str, template: Optional[str], pointer: str, counts: dict[int, int]) -> bool:
+    """Whether a problem is a listed known server bug (and if so, counts it)."""
+    for i, (m, t, pattern, _) in enumerate(KNOWN_SERVER_BUGS):
+        if m == method and t == template and re.match(pattern, pointer):
+            counts[i] += 1
+            return True
+    return False
+
+
 def deepest(error: ValidationError) -> ValidationError:
     """For an anyOf/oneOf failure, the sub-error that got furthest into the value: the
     branch the value was most likely meant to match, and so the useful message."""
@@ -272,6 +286,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     unvalidated: dict[str, int] = {}
     problems: list[tuple[str, list[str]]] = []
     per_file: dict[str, int] = {}
+    xfails: dict[int, int] = {i: 0 for i in range(len(KNOWN_SERVER_BUGS))}
 
     for fname, lineno, rec in load_captures(files):
         total += 1
@@ -314,6 +329,8 @@ def main(argv: Optional[list[str]] = None) -> int:
         errors = sorted(schemas.validator(schema).iter_errors(body), key=lambda e: list(map(str, e.absolute_path)))
         found = [(pointer_of(e.absolute_path), f"schema ({label}): {describe(e)}") for e in map(deepest, errors)]
         found += [(p, f"{msg} ({label})") for p, msg in schemas.undeclared(body, schema, "")]
+        if status < 400:
+            found = [f for f in found if not known_bug(method, template, f[0], xfails)]
         if found:
             failed += 1
             for pointer, msg in found:
@@ -329,6 +346,11 @@ def main(argv: Optional[list[str]] = None) -> int:
         print(f"... and {len(problems) - args.max_report} more failing responses")
     for ep, n in sorted(unvalidated.items()):
         print(f"note: {n} response(s) of {ep} not validated (no schema in the subset)")
+    for i, (method, template, _, reason) in enumerate(KNOWN_SERVER_BUGS):
+        if xfails[i]:
+            print(f"XFAIL (known server bug) {method} {template}: {xfails[i]} problem(s): {reason}")
+        else:
+            print(f"note: known server bug no longer seen, remove it from KNOWN_SERVER_BUGS: {method} {template}: {reason}")
     for fname, n in per_file.items():
         print(f"captured {n} responses in {fname}")
     validated = total - skipped - sum(unvalidated.values())

@@ -2,7 +2,7 @@
 //! feature. Every test starts its own server on port 0 with seed 42 and a frozen clock, so
 //! ids and timestamps in the snapshots (`tests/snapshots/`) are the same on every run.
 //!
-//! Tests marked `` pin behaviour fcmock gets wrong today; run
+//! Tests marked `#[ignore]` pin behaviour fcmock gets wrong today; run
 //! them with `cargo test --test integration -- --ignored`.
 
 /// The server harness, HTTP client helpers and snapshot settings.
@@ -12,17 +12,50 @@ mod support;
 mod accounts;
 /// API keys: Bearer and Basic, refused keys, per-key namespaces, `--api-key`, `Stripe-Account`.
 mod auth;
+/// The hosted auth page: steps, Sandbox Bank passwords, down banks, Cancel, redirects,
+/// escaping and CSP, scripted outcomes.
+mod auth_page;
+/// The SDKs' client-side endpoints (publishable key + client secret) and shared helpers.
+mod client_side;
+/// Races on one session or account, and clients that stall mid-request.
+mod concurrency;
+/// The control API: scenarios, faults, request log, clock, state export/import, reset,
+/// sessions listing, OpenAPI, access flags, key isolation; the binary's `--state-file`
+/// across SIGTERM, a corrupt state file, and `--scenario`.
+mod control_api;
 /// Customers: create, retrieve, update with metadata merging, delete, list filters.
 mod customers;
+/// Events: what linking, refreshes, disconnects and customers record; the envelope;
+/// `GET /v1/events` filters (`type` wildcards, `types[]`, `created`) and pagination.
+mod events;
 /// `expand[]`: null ids, unknown properties, the depth limit.
 mod expand;
+/// Financial Connections accounts: list filters, refresh and settle, cooldowns, owners,
+/// subscriptions, disconnect, inactive accounts.
+mod fc_accounts;
+/// Financial Connections sessions: create, headless completion (success, cancel, failure),
+/// filters, prefetch, and the errors of a bad create.
+mod fc_sessions;
+/// Financial Connections transactions: `transacted_at` and `transaction_refresh[after]`
+/// filters, walking both ways, pending transactions settling on a later refresh.
+mod fc_transactions;
 /// Headers Stripe sends on every response: `request-id`, `stripe-version`, content type, caching.
 mod headers;
 /// `Idempotency-Key`: replays, conflicts, unburnt keys, concurrency, per-key scope.
 mod idempotency;
 /// List pagination: `limit`, `starting_after`, `ending_before`.
 mod pagination;
+/// `us_bank_account` PaymentMethods from Financial Connections accounts: create, attach,
+/// detach, the customer's list, and the accounts that cannot make one.
+mod payment_methods;
+/// SDK-shaped results: flutter_stripe (Android, iOS) and Stripe.js payloads per outcome.
+mod sdk_results;
 /// Misbehaving clients: oversized and short bodies, stalled headers; the health check.
 mod server_limits;
+/// Bank-account tokens: minting, retrieving, attaching to a Connect account once.
+mod tokens;
+/// Webhook endpoints and deliveries: secrets, `Stripe-Signature`, routing by type and
+/// namespace, retries with fresh signatures, `--webhook`, flush and the delivery log.
+mod webhooks;
 /// Stripe's form encoding and its error messages; unknown routes and methods.
 mod wire_format;

@@ -27,6 +27,9 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 pub struct TestServer {
     /// Where it listens.
     pub addr: SocketAddr,
+    /// The running application, for what tests cannot see or do over HTTP: a session's
+    /// recorded outcome, or moving the mock clock.
+    pub app: fcmock::App,
     client: Client<HttpConnector, Full<Bytes>>,
     shutdown: Option<oneshot::Sender<()>>,
 }
@@ -82,20 +85,22 @@ impl TestServer {
             .local_addr()
             .expect("a bound listener has an address");
         let (tx, rx) = oneshot::channel::<()>();
+        // Built here rather than inside `fcmock::serve` so the test keeps a handle to it; a
+        // start-up failure (fixtures that do not load) would otherwise show up only as
+        // "connection refused".
+        let app = fcmock::App::new(&config, fcmock::public_url(&listener, &config))
+            .unwrap_or_else(|error| panic!("fcmock did not start: {error}"));
+        let served = app.clone();
         tokio::spawn(async move {
-            let served = fcmock::serve(listener, &config, async {
+            fcmock::serve_with(listener, served, &config, async {
                 let _ = rx.await;
             })
             .await;
-            // A start-up failure (fixtures that do not load) would otherwise show up only
-            // as "connection refused" in the test.
-            if let Err(error) = served {
-                panic!("fcmock did not start: {error}");
-            }
         });
         let client = Client::builder(TokioExecutor::new()).build_http();
         TestServer {
             addr,
+            app,
             client,
             shutdown: Some(tx),
         }
@@ -314,4 +319,164 @@ pub fn ids(list: &Value) -> Vec<String> {
                 .collect()
         })
         .unwrap_or_default()
+}
+
+/// Every Financial Connections permission a session can ask for.
+pub const ALL_PERMISSIONS: &[&str] = &["balances", "ownership", "payment_method", "transactions"];
+
+/// A `--refresh-delay` no test outlives: refreshes settle only when a test asks
+/// (`POST /_fcmock/refreshes/settle`), never on a timer in the middle of a test, so the ids
+/// minted by a settle always come in the same order.
+pub const SETTLE_ONLY_WHEN_ASKED_MS: u64 = 3_600_000;
+
+/// Financial Connections helpers: sessions, headless completion, refreshes.
+impl TestServer {
+    /// Starts fcmock for Financial Connections tests: the test defaults, with refreshes that
+    /// settle only when asked.
+    pub async fn start_fc() -> Self {
+        Self::start_with(|c| c.refresh_delay = SETTLE_ONLY_WHEN_ASKED_MS).await
+    }
+
+    /// `POST /_fcmock/…` with a JSON body (the control API takes no Stripe key).
+    pub async fn control(&self, path: &str, body: &Value) -> TestResponse {
+        self.request(
+            Method::POST,
+            path,
+            &[("content-type", "application/json")],
+            body.to_string(),
+        )
+        .await
+    }
+
+    /// Creates a session for `customer` with these permissions and extra form pairs,
+    /// asserting success, and returns it.
+    pub async fn create_session(
+        &self,
+        customer: &str,
+        permissions: &[&str],
+        extra: &[(&str, &str)],
+    ) -> Value {
+        let mut pairs = vec![
+            ("account_holder[type]", "customer"),
+            ("account_holder[customer]", customer),
+        ];
+        pairs.extend(permissions.iter().map(|p| ("permissions[]", *p)));
+        pairs.extend_from_slice(extra);
+        let response = self
+            .post("/v1/financial_connections/sessions", KEY, &form(&pairs))
+            .await;
+        assert_eq!(
+            response.status, 200,
+            "creating a session: {}",
+            response.text
+        );
+        response.json
+    }
+
+    /// `POST /_fcmock/sessions/{id}/complete` with `outcome` as the body.
+    pub async fn complete_session(&self, session: &str, outcome: &Value) -> TestResponse {
+        self.control(&format!("/_fcmock/sessions/{session}/complete"), outcome)
+            .await
+    }
+
+    /// Settles every pending refresh now; returns how many settled.
+    pub async fn settle(&self) -> u64 {
+        let response = self
+            .control("/_fcmock/refreshes/settle", &serde_json::json!({}))
+            .await;
+        assert_eq!(response.status, 200, "settling: {}", response.text);
+        response.json["settled"]
+            .as_u64()
+            .expect("settle answers {\"settled\": n}")
+    }
+
+    /// A new customer, a session with `permissions`, completed successfully at
+    /// `institution` with these fixture `accounts`: returns the customer id and the linked
+    /// accounts, in link order.
+    pub async fn link(
+        &self,
+        permissions: &[&str],
+        institution: &str,
+        accounts: &[&str],
+    ) -> (String, Vec<Value>) {
+        let customer = self
+            .create_customer(&[("email", "jenny@example.com")])
+            .await;
+        let customer = customer["id"]
+            .as_str()
+            .expect("customers have ids")
+            .to_string();
+        let session = self.create_session(&customer, permissions, &[]).await;
+        let session = session["id"].as_str().expect("sessions have ids");
+        let completed = self
+            .complete_session(
+                session,
+                &serde_json::json!({
+                    "outcome": "success",
+                    "institution": institution,
+                    "accounts": accounts,
+                }),
+            )
+            .await;
+        assert_eq!(completed.status, 200, "completing: {}", completed.text);
+        let linked = completed.json["accounts"]["data"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        assert_eq!(linked.len(), accounts.len(), "{}", completed.text);
+        (customer, linked)
+    }
+
+    /// One `success` account at Test Institution with every permission: its id.
+    pub async fn link_success_account(&self) -> String {
+        let (_, accounts) = self
+            .link(ALL_PERMISSIONS, "test_institution", &["success"])
+            .await;
+        accounts[0]["id"]
+            .as_str()
+            .expect("accounts have ids")
+            .to_string()
+    }
+
+    /// `POST /v1/financial_connections/accounts/{id}/refresh` with these features.
+    pub async fn refresh(&self, account: &str, features: &[&str]) -> TestResponse {
+        let pairs: Vec<(&str, &str)> = features.iter().map(|f| ("features[]", *f)).collect();
+        self.post(
+            &format!("/v1/financial_connections/accounts/{account}/refresh"),
+            KEY,
+            &form(&pairs),
+        )
+        .await
+    }
+
+    /// A linked `success` account whose transactions have been refreshed once (and
+    /// settled): its id.
+    pub async fn account_with_transactions(&self) -> String {
+        let account = self.link_success_account().await;
+        let refreshed = self.refresh(&account, &["transactions"]).await;
+        assert_eq!(refreshed.status, 200, "refreshing: {}", refreshed.text);
+        assert_eq!(self.settle().await, 1);
+        account
+    }
+
+    /// Every item of a list, walked with `starting_after` pages of `limit` from `path`
+    /// (which already has a query string).
+    pub async fn walk(&self, path: &str, limit: usize) -> Vec<Value> {
+        let mut all: Vec<Value> = Vec::new();
+        loop {
+            let cursor = all
+                .last()
+                .and_then(|last| last["id"].as_str())
+                .map(|id| format!("&starting_after={id}"))
+                .unwrap_or_default();
+            let page = self
+                .get(&format!("{path}&limit={limit}{cursor}"), KEY)
+                .await;
+            assert_eq!(page.status, 200, "walking {path}: {}", page.text);
+            all.extend(page.json["data"].as_array().cloned().unwrap_or_default());
+            if page.json["has_more"] != true {
+                return all;
+            }
+        }
+    }
 }

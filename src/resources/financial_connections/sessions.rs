@@ -12,7 +12,7 @@ use crate::model::financial_connections::{AccountHolder, Filters, Session, Sessi
 use crate::store::Namespace;
 use crate::stripe::error::ApiError;
 use crate::stripe::ids::IdKind;
-use crate::stripe::list::CountedList;
+use crate::stripe::list::List;
 use crate::stripe::params::{Field, Kind};
 use serde_json::{json, Value};
 
@@ -191,7 +191,7 @@ pub fn session_wire(ns: &Namespace, session: &Session) -> Value {
         "id": session.id,
         "object": "financial_connections.session",
         "account_holder": session.account_holder,
-        "accounts": CountedList::new(accounts, "/v1/financial_connections/accounts"),
+        "accounts": List::new(accounts, false, "/v1/financial_connections/accounts"),
         "client_secret": session.client_secret,
         "filters": session.filters,
         "livemode": false,

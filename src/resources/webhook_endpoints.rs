@@ -1,0 +1,195 @@
+//! Webhook endpoints: `POST/GET /v1/webhook_endpoints`, `GET/POST/DELETE
+//! /v1/webhook_endpoints/{id}`.
+//!
+//! An endpoint receives the events of the namespace (API key) that created it; the
+//! `whsec_…` secret its deliveries are signed with is returned only by create, as in Stripe
+//! ("only returned at creation", API reference, The Webhook Endpoint object).
+
+use super::customers::merge_metadata;
+use crate::api::{Ctx, HandlerResult};
+use crate::model::webhook_endpoint::{DeletedWebhookEndpoint, WebhookEndpoint, WebhookEndpointTag};
+use crate::model::Metadata;
+use crate::stripe::error::ApiError;
+use crate::stripe::ids::IdKind;
+use crate::stripe::list::{List, ListParams, PAGINATION};
+use crate::stripe::params::{Field, Kind, ParamMap, METADATA};
+use serde_json::Value;
+
+const EVENTS: Kind = Kind::Array(&Kind::String);
+
+const CREATE: &[Field] = &[
+    Field::new("api_version", Kind::String),
+    Field::new("connect", Kind::Boolean),
+    Field::new("description", Kind::String).emptiable(),
+    Field::new("enabled_events", EVENTS).required(),
+    METADATA,
+    Field::new("url", Kind::String).required(),
+];
+
+const UPDATE: &[Field] = &[
+    Field::new("description", Kind::String).emptiable(),
+    Field::new("disabled", Kind::Boolean),
+    Field::new("enabled_events", EVENTS),
+    METADATA,
+    Field::new("url", Kind::String),
+];
+
+const LIST: &[Field] = &[PAGINATION[0], PAGINATION[1], PAGINATION[2]];
+
+/// `POST /v1/webhook_endpoints`
+pub fn create(ctx: &mut Ctx<'_>) -> HandlerResult {
+    let p = ctx.params(CREATE)?;
+    if p.bool("connect") == Some(true) {
+        return Err(ApiError::invalid_request(
+            "fcmock does not emulate Connect webhook endpoints (`connect=true`): events of a \
+             connected account go to endpoints created with `Stripe-Account`.",
+        )
+        .with_param("connect"));
+    }
+    let url = checked_url(p.str("url").unwrap_or_default())?;
+    let enabled_events = checked_events(&p)?;
+    let mut endpoint = WebhookEndpoint {
+        id: ctx.new_id(IdKind::WebhookEndpoint),
+        object: WebhookEndpointTag,
+        api_version: p.non_empty("api_version").map(str::to_string),
+        application: None,
+        created: ctx.now,
+        description: p.non_empty("description").map(str::to_string),
+        enabled_events,
+        livemode: false,
+        metadata: Metadata::new(),
+        secret: ctx.new_id(IdKind::WebhookSecret),
+        status: "enabled".into(),
+        url,
+    };
+    merge_metadata(&mut endpoint.metadata, p.get("metadata"));
+    // Render first: a bad `expand[]` must refuse the request before anything is stored.
+    let reply = ctx.render(&endpoint.to_wire(true))?;
+    ctx.ns
+        .write()
+        .webhook_endpoints
+        .insert(endpoint.id.clone(), endpoint.created, endpoint);
+    Ok(reply)
+}
+
+/// `GET /v1/webhook_endpoints/{id}`
+pub fn retrieve(ctx: &mut Ctx<'_>, id: &str) -> HandlerResult {
+    ctx.params(&[])?;
+    let wire = found(ctx, id)?.to_wire(false);
+    ctx.render(&wire)
+}
+
+/// `POST /v1/webhook_endpoints/{id}`
+pub fn update(ctx: &mut Ctx<'_>, id: &str) -> HandlerResult {
+    let p = ctx.params(UPDATE)?;
+    let mut endpoint = found(ctx, id)?;
+    if let Some(url) = p.str("url") {
+        endpoint.url = checked_url(url)?;
+    }
+    if p.contains("enabled_events") {
+        endpoint.enabled_events = checked_events(&p)?;
+    }
+    if let Some(description) = p.str("description") {
+        endpoint.description = (!description.is_empty()).then(|| description.to_string());
+    }
+    if let Some(disabled) = p.bool("disabled") {
+        endpoint.status = if disabled { "disabled" } else { "enabled" }.into();
+    }
+    merge_metadata(&mut endpoint.metadata, p.get("metadata"));
+    let reply = ctx.render(&endpoint.to_wire(false))?;
+    if let Some(stored) = ctx.ns.write().webhook_endpoints.get_mut(id) {
+        *stored = endpoint;
+    }
+    Ok(reply)
+}
+
+/// `DELETE /v1/webhook_endpoints/{id}`
+pub fn delete(ctx: &mut Ctx<'_>, id: &str) -> HandlerResult {
+    ctx.params(&[])?;
+    let removed = ctx.ns.write().webhook_endpoints.remove(id);
+    let endpoint = removed.ok_or_else(|| no_such(id))?;
+    // Deliveries already queued still run; nothing new is sent to a deleted endpoint.
+    ctx.app.webhooks.close_lane(&endpoint.id);
+    ctx.render(&DeletedWebhookEndpoint {
+        id: endpoint.id,
+        object: WebhookEndpointTag,
+        deleted: true,
+    })
+}
+
+/// `GET /v1/webhook_endpoints`
+pub fn list(ctx: &mut Ctx<'_>) -> HandlerResult {
+    let p = ctx.params(LIST)?;
+    let page = ListParams::from_params(&p)?;
+    let list = {
+        let ns = ctx.ns.read();
+        let found = ns
+            .webhook_endpoints
+            .page(page.cursor(), page.limit, |_| true)
+            .map_err(page.cursor_error("webhook endpoint"))?;
+        let data: Vec<Value> = found.items.iter().map(|e| e.to_wire(false)).collect();
+        List::new(data, found.has_more, "/v1/webhook_endpoints")
+    };
+    ctx.render(&list)
+}
+
+fn no_such(id: &str) -> ApiError {
+    ApiError::no_such_in_path("webhook endpoint", id)
+}
+
+fn found(ctx: &Ctx<'_>, id: &str) -> Result<WebhookEndpoint, ApiError> {
+    ctx.ns
+        .read()
+        .webhook_endpoints
+        .get(id)
+        .cloned()
+        .ok_or_else(|| no_such(id))
+}
+
+/// An absolute `http(s)://host…` URL. Stripe refuses anything else with `url_invalid`;
+/// unlike live mode, test mode accepts plain `http`, which is all fcmock delivers over.
+fn checked_url(url: &str) -> Result<String, ApiError> {
+    let host = url
+        .strip_prefix("http://")
+        .or_else(|| url.strip_prefix("https://"))
+        .map(|rest| rest.split(['/', '?', '#']).next().unwrap_or_default());
+    let valid = host.is_some_and(|h| !h.is_empty() && !h.contains(char::is_whitespace))
+        && url.parse::<hyper::Uri>().is_ok();
+    if !valid {
+        return Err(ApiError::invalid_request(format!(
+            "Invalid URL: {url}. A webhook endpoint URL must be an absolute http:// or https:// \
+             URL, e.g. http://127.0.0.1:4242/webhook."
+        ))
+        .with_code("url_invalid")
+        .with_param("url"));
+    }
+    Ok(url.to_string())
+}
+
+/// `enabled_events[]`: at least one, each `*` or an event name (`a.b`, lower case).
+/// Stripe refuses names it does not know; fcmock accepts every well-formed name, so
+/// endpoints written for Stripe's other events still register.
+fn checked_events(p: &ParamMap) -> Result<Vec<String>, ApiError> {
+    let events = p.strings("enabled_events");
+    if events.is_empty() {
+        return Err(ApiError::missing_parameter("enabled_events"));
+    }
+    for (i, event) in events.iter().enumerate() {
+        let well_formed = event == "*"
+            || (event.contains('.')
+                && event.split('.').all(|part| {
+                    !part.is_empty()
+                        && part
+                            .chars()
+                            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+                }));
+        if !well_formed {
+            return Err(ApiError::invalid_request(format!(
+                "Invalid enabled_events[{i}]: `{event}` is not an event type. Use `*` for every \
+                 event, or names such as financial_connections.account.created."
+            ))
+            .with_param(format!("enabled_events[{i}]")));
+        }
+    }
+    Ok(events)
+}
