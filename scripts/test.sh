@@ -14,6 +14,9 @@ cargo fmt --all -- --check
 step "cargo clippy --all-targets -- -D warnings"
 cargo clippy --quiet --all-targets -- -D warnings
 
+step "cargo doc (warnings denied)"
+RUSTDOCFLAGS="-D warnings" cargo doc --quiet --no-deps
+
 step "cargo test (unit and integration)"
 cargo test --quiet
 

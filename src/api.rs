@@ -295,8 +295,13 @@ fn answer(
     .map_err(|e| Box::new((e, None)))?;
     *key_for_log = Some(key.masked());
     check_access(&key, route.access).map_err(|e| Box::new((e, None)))?;
-    let namespace = namespace_for(app, &key, request.header("stripe-account"))
-        .map_err(|e| Box::new((e, None)))?;
+    // Client-side calls find their session by its client secret; `Stripe-Account` (sent
+    // by the SDKs for a connected account) names no namespace of the publishable key.
+    let stripe_account = match route.access {
+        Access::Secret => request.header("stripe-account"),
+        Access::Client => None,
+    };
+    let namespace = namespace_for(app, &key, stripe_account).map_err(|e| Box::new((e, None)))?;
     let params = decode_params(request).map_err(|e| Box::new((e, None)))?;
     *params_for_log = params.to_json();
 

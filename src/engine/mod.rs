@@ -4,7 +4,7 @@
 //! records failures the same way.
 //!
 //! The engine works on a locked [`Namespace`] and knows nothing of HTTP. It returns Stripe's
-//! [`ApiError`] where the API would refuse the request.
+//! [`ApiError`](crate::stripe::error::ApiError) where the API would refuse the request.
 
 pub mod refresh;
 pub mod session;

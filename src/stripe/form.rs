@@ -1,4 +1,4 @@
-//! Bracket-form decoding: `a[b][c]=x`, `a[]=x`, `a[0]=x` into a [`Params`] tree.
+//! Bracket-form decoding: `a[b][c]=x`, `a[]=x`, `a[0]=x` into a [`ParamMap`] tree.
 //!
 //! Stripe's API takes `application/x-www-form-urlencoded` bodies (and query strings) with
 //! Rack-style bracket nesting. The official libraries send arrays with indexes

@@ -459,3 +459,28 @@ async fn generate_hosted_url_answers_a_manifest_for_legacy_sdks() {
         .as_str()
         .is_some_and(|u| u.contains('?')));
 }
+
+#[tokio::test]
+async fn a_connected_accounts_stripe_account_header_is_accepted_on_client_side_calls() {
+    // flutter_stripe sends `connectedAccountId` as `Stripe-Account` on the SDK's calls.
+    let server = TestServer::start().await;
+    let (account, session) = token_session(&server).await;
+
+    let response = server
+        .request(
+            hyper::Method::GET,
+            &format!(
+                "/v1/link_account_sessions/session_receipt?client_secret={}",
+                secret(&session)
+            ),
+            &[
+                ("authorization", &crate::support::bearer(PK)),
+                ("stripe-account", &account),
+            ],
+            String::new(),
+        )
+        .await;
+
+    assert_eq!(response.status, 200, "{}", response.text);
+    assert_eq!(response.json["id"], session["id"]);
+}
