@@ -332,22 +332,30 @@ fn answer(
         params,
         expand: Vec::new(),
     };
-    let handler = route.handler;
-    let result = std::panic::catch_unwind(AssertUnwindSafe(move || handler(&mut ctx)));
-    match result {
-        Ok(Ok(reply)) => Ok(Answer::Fresh(reply, slot)),
-        Ok(Err(error)) => Err(Box::new((error, slot))),
+    match run_handler(route.handler, &mut ctx, &request.path) {
+        Ok(reply) => Ok(Answer::Fresh(reply, slot)),
+        Err(error) => Err(Box::new((error, slot))),
+    }
+}
+
+/// Runs a handler. A panic (a bug: none should be reachable from input) is logged and
+/// becomes Stripe's 500 `api_error`; the server keeps serving.
+fn run_handler(
+    handler: crate::router::Handler<'_>,
+    ctx: &mut Ctx<'_>,
+    path: &str,
+) -> HandlerResult {
+    let request_id = ctx.request_id;
+    match std::panic::catch_unwind(AssertUnwindSafe(move || handler(ctx))) {
+        Ok(result) => result,
         Err(panic) => {
             let what = panic
                 .downcast_ref::<&str>()
                 .map(|s| s.to_string())
                 .or_else(|| panic.downcast_ref::<String>().cloned())
                 .unwrap_or_default();
-            tracing::error!(request_id, path = %request.path, panic = %what, "handler panicked");
-            Err(Box::new((
-                ApiError::internal("An unknown error occurred"),
-                slot,
-            )))
+            tracing::error!(request_id, path, panic = %what, "handler panicked");
+            Err(ApiError::internal("An unknown error occurred"))
         }
     }
 }
@@ -480,4 +488,34 @@ pub fn with_stripe_headers(mut response: Response, request_id: &str, version: &s
         ));
     }
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panicking_handler_becomes_a_500_api_error() {
+        let app = App::new(&crate::Config::for_tests(), "http://127.0.0.1:0".into())
+            .expect("built-in fixtures load");
+        let mut ctx = Ctx {
+            app: &app,
+            ns: app.store.namespace("sk_test_panic"),
+            namespace: "sk_test_panic".into(),
+            now: 0,
+            request_id: "req_panic",
+            idempotency_key: None,
+            params: ParamMap::default(),
+            expand: Vec::new(),
+        };
+        let handler: crate::router::Handler<'_> = Box::new(|_| panic!("a bug"));
+
+        let error = run_handler(handler, &mut ctx, "/v1/boom").expect_err("a panic is an error");
+
+        assert_eq!(
+            (error.status, error.error_type),
+            (500, crate::stripe::error::ErrorType::ApiError)
+        );
+        assert_eq!(error.message, "An unknown error occurred");
+    }
 }

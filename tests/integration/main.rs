@@ -15,6 +15,8 @@ mod auth;
 /// The hosted auth page: steps, Sandbox Bank passwords, down banks, Cancel, redirects,
 /// escaping and CSP, scripted outcomes.
 mod auth_page;
+/// Malformed and hostile input: 4xx Stripe errors, and stored objects left intact.
+mod bad_input;
 /// The SDKs' client-side endpoints (publishable key + client secret) and shared helpers.
 mod client_side;
 /// Races on one session or account, and clients that stall mid-request.
