@@ -211,11 +211,7 @@ fn complete(app: &App, session_id: &str, body: &[u8]) -> ControlResult {
         body.institution,
         body.accounts,
     )?;
-    let namespace = app
-        .store
-        .namespace_of_session(session_id)
-        .ok_or_else(|| ApiError::no_such_in_path("financial connections session", session_id))?;
-    let ns = app.store.namespace(&namespace);
+    let ns = session_namespace(app, session_id)?;
     let mut ns = ns.write();
     engine::complete_session(app, &mut ns, session_id, completion, &Cause::default())?;
     let session = ns
@@ -223,6 +219,18 @@ fn complete(app: &App, session_id: &str, body: &[u8]) -> ControlResult {
         .get(session_id)
         .ok_or_else(|| ApiError::internal("session vanished"))?;
     Ok(session_wire(&ns, session))
+}
+
+/// The namespace holding a session, whichever API key created it.
+fn session_namespace(
+    app: &App,
+    session_id: &str,
+) -> Result<crate::store::SharedNamespace, ApiError> {
+    let namespace = app
+        .store
+        .namespace_of_session(session_id)
+        .ok_or_else(|| ApiError::no_such_in_path("financial connections session", session_id))?;
+    Ok(app.store.namespace(&namespace))
 }
 
 /// A scenario body, checked against the fixtures; `{"name": "…"}` loads a scenario file.
@@ -255,11 +263,7 @@ fn queue_scenario(app: &App, body: &[u8]) -> ControlResult {
 
 fn script_session(app: &App, session_id: &str, body: &[u8]) -> ControlResult {
     let scenario = scenario_from_body(app, body)?;
-    let namespace = app
-        .store
-        .namespace_of_session(session_id)
-        .ok_or_else(|| ApiError::no_such_in_path("financial connections session", session_id))?;
-    let ns = app.store.namespace(&namespace);
+    let ns = session_namespace(app, session_id)?;
     let mut ns = ns.write();
     if scenario.auto_complete {
         engine::complete_session(

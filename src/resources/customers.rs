@@ -14,7 +14,9 @@ use crate::stripe::ids::IdKind;
 use crate::stripe::list::{List, ListParams, PAGINATION};
 use crate::stripe::params::{Field, Kind, Param, ParamMap, METADATA};
 
-const ADDRESS: &[Field] = &[
+/// Stripe's `address` hash parameter (customers, billing details); every field may be
+/// unset with `""`.
+pub const ADDRESS: &[Field] = &[
     Field::new("city", Kind::String).emptiable(),
     Field::new("country", Kind::String).emptiable(),
     Field::new("line1", Kind::String).emptiable(),
@@ -271,7 +273,8 @@ fn text(value: &str) -> Option<String> {
     (!value.is_empty()).then(|| value.to_string())
 }
 
-fn address(p: &ParamMap) -> Address {
+/// An `address` hash parameter as an [`Address`]; empty values are unset.
+pub fn address(p: &ParamMap) -> Address {
     let get = |k: &str| p.str(k).and_then(text);
     Address {
         city: get("city"),

@@ -7,22 +7,13 @@ use crate::model::payment_method::{
     BillingDetails, Networks, PaymentMethod, PaymentMethodTag, UsBankAccount,
 };
 use crate::model::{Address, Metadata};
-use crate::resources::customers::merge_metadata;
+use crate::resources::customers::{address, merge_metadata, ADDRESS};
 use crate::store::table::KeySet;
 use crate::stripe::error::ApiError;
 use crate::stripe::ids::IdKind;
 use crate::stripe::list::{List, ListParams, PAGINATION};
 use crate::stripe::params::{Field, Kind, ParamMap, METADATA};
 use std::hash::{Hash, Hasher};
-
-const ADDRESS: &[Field] = &[
-    Field::new("city", Kind::String).emptiable(),
-    Field::new("country", Kind::String).emptiable(),
-    Field::new("line1", Kind::String).emptiable(),
-    Field::new("line2", Kind::String).emptiable(),
-    Field::new("postal_code", Kind::String).emptiable(),
-    Field::new("state", Kind::String).emptiable(),
-];
 
 const BILLING_DETAILS: &[Field] = &[
     Field::new("address", Kind::Object(ADDRESS)).emptiable(),
@@ -264,15 +255,7 @@ fn billing_details(p: Option<&ParamMap>, mut current: BillingDetails) -> Billing
         current.phone = text("phone");
     }
     if let Some(a) = p.map("address") {
-        let t = |k: &str| a.str(k).filter(|s| !s.is_empty()).map(str::to_string);
-        current.address = Address {
-            city: t("city"),
-            country: t("country"),
-            line1: t("line1"),
-            line2: t("line2"),
-            postal_code: t("postal_code"),
-            state: t("state"),
-        };
+        current.address = address(a);
     } else if p.str("address") == Some("") {
         current.address = Address::default();
     }
