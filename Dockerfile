@@ -5,6 +5,7 @@ WORKDIR /src
 COPY Cargo.toml Cargo.lock ./
 COPY src ./src
 COPY fixtures ./fixtures
+COPY openapi ./openapi
 COPY benches ./benches
 RUN cargo build --release --locked --bin fcmock
 
