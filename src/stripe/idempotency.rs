@@ -152,7 +152,7 @@ impl IdempotencyCache {
         }
     }
 
-    /// Forgets every key of one namespace, or of all.
+    /// Forgets every key of one namespace (and its connected accounts'), or of all.
     pub fn clear(&self, namespace: Option<&str>) {
         let mut inner = self.inner.lock();
         match namespace {
@@ -160,7 +160,11 @@ impl IdempotencyCache {
                 inner.entries.clear();
                 inner.order.clear();
             }
-            Some(ns) => inner.entries.retain(|(n, _), _| n != ns),
+            // A key's connected accounts live in `key#acct_…` namespaces.
+            Some(ns) => {
+                let prefix = format!("{ns}#");
+                inner.entries.retain(|(n, _), _| n != ns && !n.starts_with(&prefix));
+            }
         }
     }
 }
