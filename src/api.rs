@@ -93,6 +93,15 @@ impl Ctx<'_> {
         })
     }
 
+    /// Checks `expand[]` against an object before anything is stored, so a bad path refuses
+    /// the request without side effects. Free when the request expands nothing.
+    pub fn check_expand<T: Serialize>(&self, object: &T) -> ApiResult<()> {
+        if self.expand.is_empty() {
+            return Ok(());
+        }
+        self.render(object).map(|_| ())
+    }
+
     /// A new object id.
     pub fn new_id(&self, kind: crate::stripe::ids::IdKind) -> String {
         self.app.ids.next(kind)

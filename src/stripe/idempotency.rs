@@ -163,7 +163,9 @@ impl IdempotencyCache {
             // A key's connected accounts live in `key#acct_…` namespaces.
             Some(ns) => {
                 let prefix = format!("{ns}#");
-                inner.entries.retain(|(n, _), _| n != ns && !n.starts_with(&prefix));
+                inner
+                    .entries
+                    .retain(|(n, _), _| n != ns && !n.starts_with(&prefix));
             }
         }
     }

@@ -129,7 +129,7 @@ pub fn create(ctx: &mut Ctx<'_>) -> HandlerResult {
     };
     // Check `expand[]` first (a new session has no accounts to look up): a bad path must
     // refuse the request before anything is stored.
-    ctx.render(&session_wire(&ctx.ns.read(), &session))?;
+    ctx.check_expand(&session_wire(&ctx.ns.read(), &session))?;
     let mut session = session;
     let api_key = ctx
         .namespace
