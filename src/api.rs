@@ -110,7 +110,9 @@ impl Ctx<'_> {
 
 impl Resolver for Ctx<'_> {
     fn resolve(&self, id: &str) -> Option<serde_json::Value> {
-        resources::lookup(&self.ns.read(), id)
+        // A recursive read never waits behind a queued writer, so expansion cannot deadlock
+        // even if a caller still holds a read guard of this namespace.
+        resources::lookup(&self.ns.read_recursive(), id)
     }
 }
 

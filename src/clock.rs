@@ -22,6 +22,18 @@ pub enum ClockState {
     },
 }
 
+/// A clock move outside years 0 to 9999, which Stripe's timestamps cannot express.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClockOutOfRange;
+
+/// Unix seconds of 0000-01-01 and 9999-12-31.
+const EARLIEST: i64 = -62_167_219_200;
+const LATEST: i64 = 253_402_300_799;
+
+fn in_range(t: i64) -> bool {
+    (EARLIEST..=LATEST).contains(&t)
+}
+
 /// A shared mock clock.
 #[derive(Debug)]
 pub struct Clock {
@@ -50,25 +62,42 @@ impl Clock {
     /// The current mock time, in Unix seconds.
     pub fn now(&self) -> i64 {
         match *self.state.read() {
-            ClockState::Running { offset } => system_now() + offset,
+            ClockState::Running { offset } => system_now().saturating_add(offset),
             ClockState::Frozen { at } => at,
         }
     }
 
-    /// Freezes mock time at `at`.
-    pub fn freeze_at(&self, at: i64) {
+    /// Freezes mock time at `at` (Unix seconds, years 0 to 9999).
+    pub fn freeze_at(&self, at: i64) -> Result<(), ClockOutOfRange> {
+        if !in_range(at) {
+            return Err(ClockOutOfRange);
+        }
         *self.state.write() = ClockState::Frozen { at };
+        Ok(())
     }
 
-    /// Moves mock time forward (or back, with a negative value), frozen or not.
-    pub fn advance(&self, seconds: i64) {
+    /// Moves mock time forward (or back, with a negative value), frozen or not. Refuses a
+    /// move that would leave mock time outside years 0 to 9999.
+    pub fn advance(&self, seconds: i64) -> Result<(), ClockOutOfRange> {
         let mut state = self.state.write();
-        *state = match *state {
-            ClockState::Running { offset } => ClockState::Running {
-                offset: offset + seconds,
-            },
-            ClockState::Frozen { at } => ClockState::Frozen { at: at + seconds },
+        let moved = match *state {
+            ClockState::Running { offset } => offset
+                .checked_add(seconds)
+                .map(|offset| ClockState::Running { offset }),
+            ClockState::Frozen { at } => {
+                at.checked_add(seconds).map(|at| ClockState::Frozen { at })
+            }
         };
+        let moved = moved.ok_or(ClockOutOfRange)?;
+        let now = match moved {
+            ClockState::Running { offset } => system_now().checked_add(offset),
+            ClockState::Frozen { at } => Some(at),
+        };
+        if !now.is_some_and(in_range) {
+            return Err(ClockOutOfRange);
+        }
+        *state = moved;
+        Ok(())
     }
 
     /// Lets mock time run again from where it stands.
@@ -100,7 +129,10 @@ mod tests {
     fn a_frozen_clock_advances_only_when_told() {
         let clock = Clock::new(Some(1_700_000_000));
         assert_eq!(clock.now(), 1_700_000_000);
-        clock.advance(86_400);
+        clock.advance(86_400).expect("in range");
+        assert_eq!(clock.now(), 1_700_086_400);
+        assert_eq!(clock.advance(i64::MAX), Err(ClockOutOfRange));
+        assert_eq!(clock.freeze_at(i64::MAX), Err(ClockOutOfRange));
         assert_eq!(clock.now(), 1_700_086_400);
         clock.unfreeze();
         assert!((clock.now() - 1_700_086_400).abs() <= 1);

@@ -338,8 +338,8 @@ struct ClockBody {
 fn clock(app: &App, body: &[u8]) -> ControlResult {
     let body: ClockBody = parse_body(body)?;
     match (body.freeze_at, body.advance_seconds, body.unfreeze) {
-        (Some(at), None, None) => app.clock.freeze_at(at),
-        (None, Some(seconds), None) => app.clock.advance(seconds),
+        (Some(at), None, None) => app.clock.freeze_at(at).map_err(|_| out_of_range("freeze_at"))?,
+        (None, Some(seconds), None) => app.clock.advance(seconds).map_err(|_| out_of_range("advance_seconds"))?,
         (None, None, Some(true)) => app.clock.unfreeze(),
         _ => {
             return Err(ApiError::invalid_request(
@@ -351,6 +351,10 @@ fn clock(app: &App, body: &[u8]) -> ControlResult {
     // a day starts the refresh that would have happened.
     engine::refresh::run_subscriptions(app);
     Ok(clock_json(app))
+}
+
+fn out_of_range(param: &str) -> ApiError {
+    ApiError::invalid_request("Mock time must stay between the years 0 and 9999.").with_param(param)
 }
 
 fn import_state(app: &App, body: &[u8]) -> ControlResult {

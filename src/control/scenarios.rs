@@ -64,6 +64,25 @@ impl ScenarioQueue {
         Some(scenario)
     }
 
+    /// Puts back one use of a scenario a session claimed but could not play (its create was
+    /// refused), at the front of the queue so it applies to the next session.
+    pub fn give_back(&self, scenario: ScenarioFixture) {
+        let mut inner = self.inner.lock();
+        inner.0 += 1;
+        let id = inner.0;
+        inner.1.insert(
+            0,
+            Queued {
+                id,
+                remaining: 1,
+                scenario: ScenarioFixture {
+                    count: 1,
+                    ..scenario
+                },
+            },
+        );
+    }
+
     /// The queue, oldest first.
     pub fn list(&self) -> Vec<Queued> {
         self.inner.lock().1.clone()

@@ -197,6 +197,13 @@ fn from_numbers(bank: &ParamMap) -> Result<UsBankAccount, ApiError> {
     let routing = bank
         .non_empty("routing_number")
         .ok_or_else(|| ApiError::missing_parameter("us_bank_account[routing_number]"))?;
+    // US account numbers are 4 to 17 digits (the ACH format Stripe validates).
+    if !(4..=17).contains(&number.len()) || !number.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(ApiError::invalid_request(
+            "Invalid account number: it must be 4 to 17 digits.",
+        )
+        .with_param("us_bank_account[account_number]"));
+    }
     if routing.len() != 9 || !routing.bytes().all(|b| b.is_ascii_digit()) {
         return Err(
             ApiError::invalid_request("Routing number must have 9 digits")

@@ -253,6 +253,13 @@ impl Store {
         index.insert(session.to_string(), entry);
     }
 
+    /// Forgets a session's index entries (its create was refused).
+    pub fn unindex_session(&self, secret: &str, session: &str) {
+        let mut index = self.client_secrets.write();
+        index.remove(secret);
+        index.remove(session);
+    }
+
     /// The namespace of a session id.
     pub fn namespace_of_session(&self, session: &str) -> Option<String> {
         self.client_secrets

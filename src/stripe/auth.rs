@@ -38,16 +38,18 @@ impl ApiKey {
 
 /// Masks a key like Stripe's "Invalid API Key provided: sk_test_********abcd".
 pub fn mask(key: &str) -> String {
-    let prefix_len = key
-        .match_indices('_')
+    // Work in characters: a key is untrusted input and may hold multibyte text.
+    let chars: Vec<char> = key.chars().collect();
+    let prefix_len = chars
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| **c == '_')
         .nth(1)
-        .map(|(i, _)| i + 1)
-        .unwrap_or(0);
-    let prefix_len = prefix_len.min(key.len());
-    let tail_start = key.len().saturating_sub(4).max(prefix_len);
-    let (prefix, rest) = key.split_at(prefix_len);
-    let (hidden, tail) = rest.split_at(tail_start - prefix_len);
-    format!("{prefix}{}{tail}", "*".repeat(hidden.chars().count()))
+        .map_or(0, |(i, _)| i + 1);
+    let tail_start = chars.len().saturating_sub(4).max(prefix_len);
+    let prefix: String = chars[..prefix_len].iter().collect();
+    let tail: String = chars[tail_start..].iter().collect();
+    format!("{prefix}{}{tail}", "*".repeat(tail_start - prefix_len))
 }
 
 const NO_KEY: &str = "You did not provide an API key. You need to provide your API key in the \
@@ -173,6 +175,7 @@ mod tests {
     fn keys_are_masked_except_the_last_four() {
         assert_eq!(mask("sk_test_1234567890"), "sk_test_******7890");
         assert_eq!(mask("abc"), "abc");
+        assert_eq!(mask("sk_test_aé123é"), "sk_test_**123é");
     }
 
     #[test]

@@ -525,7 +525,7 @@ async fn refreshing_after_the_cooldown_starts_a_new_attempt() {
     let server = TestServer::start_fc().await;
     let id = fully_refreshed_account(&server).await;
     let before = retrieve(&server, &id).await;
-    server.app.clock.advance(60);
+    server.app.clock.advance(60).expect("in range");
 
     let again = server.refresh(&id, &["balance", "transactions"]).await;
 

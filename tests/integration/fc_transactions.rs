@@ -308,7 +308,7 @@ async fn pending_transactions_post_or_void_in_place_on_a_later_refresh() {
         );
         assert_eq!(txn["transaction_refresh"], first_refresh.as_str());
     }
-    server.app.clock.advance(DAY);
+    server.app.clock.advance(DAY).expect("in range");
 
     let second_refresh = refresh_transactions(&server, &account).await;
 
@@ -359,7 +359,7 @@ async fn transaction_refresh_after_returns_only_transactions_of_later_refreshes(
     let server = server_with_pending_transactions().await;
     let account = server.link_success_account().await;
     let first_refresh = refresh_transactions(&server, &account).await;
-    server.app.clock.advance(DAY);
+    server.app.clock.advance(DAY).expect("in range");
     let second_refresh = refresh_transactions(&server, &account).await;
     let all = server.walk(&list_path(&account), 100).await;
 

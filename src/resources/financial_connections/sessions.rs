@@ -129,7 +129,8 @@ pub fn create(ctx: &mut Ctx<'_>) -> HandlerResult {
     };
     // Check `expand[]` first (a new session has no accounts to look up): a bad path must
     // refuse the request before anything is stored.
-    ctx.check_expand(&session_wire(&ctx.ns.read(), &session))?;
+    let wire = session_wire(&ctx.ns.read(), &session);
+    ctx.check_expand(&wire)?;
     let mut session = session;
     let api_key = ctx
         .namespace
@@ -154,13 +155,22 @@ pub fn create(ctx: &mut Ctx<'_>) -> HandlerResult {
                 request_id: Some(ctx.request_id.to_string()),
                 idempotency_key: ctx.idempotency_key.clone(),
             };
-            complete_session(
+            let completed = complete_session(
                 ctx.app,
                 &mut ns,
                 &session.id,
                 scenario_completion(scripted),
                 &cause,
-            )?;
+            );
+            if let Err(error) = completed {
+                // A refused create stores nothing and leaves the scenario for the next session.
+                ns.sessions.remove(&session.id);
+                ctx.app
+                    .store
+                    .unindex_session(&session.client_secret, &session.id);
+                ctx.app.control.scenarios.give_back(scripted.clone());
+                return Err(error);
+            }
         }
         let stored = ns.sessions.get(&session.id).cloned().unwrap_or(session);
         session_wire(&ns, &stored)
