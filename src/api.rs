@@ -47,6 +47,9 @@ pub struct Ctx<'a> {
     pub idempotency_key: Option<String>,
     params: ParamMap,
     expand: Vec<String>,
+    /// Set once the parameters validated: the endpoint has started executing, and its
+    /// result (error or not) is saved for an `Idempotency-Key`.
+    executing: bool,
 }
 
 const EXPAND_KIND: Kind = Kind::Array(&Kind::String);
@@ -73,6 +76,7 @@ impl Ctx<'_> {
         }
         params = rest;
         params.validate(spec)?;
+        self.executing = true;
         Ok(params)
     }
 
@@ -114,6 +118,10 @@ impl Resolver for Ctx<'_> {
         // even if a caller still holds a read guard of this namespace.
         resources::lookup(&self.ns.read_recursive(), id)
     }
+
+    fn expandable(&self, object: &str, field: &str) -> bool {
+        resources::expandable(object, field)
+    }
 }
 
 fn internal(e: serde_json::Error) -> ApiError {
@@ -126,6 +134,12 @@ pub async fn handle(app: &App, request: Request, request_id: &str) -> (Response,
         .header("stripe-version")
         .map(str::to_string)
         .unwrap_or_else(|| app.settings.default_stripe_version.clone());
+    if !valid_version(&version) {
+        let error = ApiError::invalid_request(format!("Invalid Stripe API version: {version}"));
+        let default = app.settings.default_stripe_version.clone();
+        let response = error_response(app, &error, request_id, Some(&default));
+        return (response, None);
+    }
     if request.method == Method::OPTIONS {
         return (
             with_stripe_headers(
@@ -206,13 +220,17 @@ pub async fn handle(app: &App, request: Request, request_id: &str) -> (Response,
                 )
         }
         Err(refusal) => {
-            let (error, idem) = *refusal;
+            let (error, idem, executed) = *refusal;
             let response = error_response(app, &error, request_id, None);
             if let Some((ns, key)) = idem {
-                // Stripe saves a result once the endpoint has started executing, and not for
-                // requests refused by validation. fcmock's 5xx come from inside handlers or
-                // from scripted faults inside the pipeline; only the former are saved.
-                let saved = (error.status >= 500 || error.status == 402).then(|| Saved {
+                // Stripe saves a result, errors included, once the endpoint has started
+                // executing, and nothing for requests refused by validation (Stripe docs,
+                // "Idempotent requests"). Here: anything after the parameters validated.
+                let validation = error
+                    .code
+                    .as_deref()
+                    .is_some_and(|c| c.starts_with("parameter"));
+                let saved = (executed && !validation).then(|| Saved {
                     status: error.status,
                     body: response.body.clone(),
                     request_id: request_id.to_string(),
@@ -235,6 +253,31 @@ pub async fn handle(app: &App, request: Request, request_id: &str) -> (Response,
         started,
     );
     (response, key_for_log)
+}
+
+/// Whether a `Stripe-Version` header looks like one of Stripe's: `YYYY-MM-DD`, an optional
+/// release name (`.dahlia`, `.preview`), and optional beta flags (`; name=v1`).
+fn valid_version(version: &str) -> bool {
+    let mut parts = version.split(';');
+    let head = parts.next().unwrap_or_default().trim();
+    let (date, name) = head.split_once('.').unwrap_or((head, ""));
+    let date_ok = date.len() == 10
+        && date.bytes().enumerate().all(|(i, b)| {
+            if i == 4 || i == 7 {
+                b == b'-'
+            } else {
+                b.is_ascii_digit()
+            }
+        });
+    let name_ok = name.bytes().all(|b| b.is_ascii_lowercase() || b == b'_');
+    let betas_ok = parts.all(|beta| {
+        beta.trim().split_once('=').is_some_and(|(k, v)| {
+            !k.is_empty()
+                && !v.is_empty()
+                && (k.bytes().chain(v.bytes())).all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        })
+    });
+    date_ok && name_ok && betas_ok
 }
 
 /// Records a Stripe API request in the control API's request log.
@@ -275,7 +318,7 @@ enum Answer {
 }
 
 /// A refused request, with the idempotency slot it occupied (boxed: errors are the rare path).
-type Refusal = Box<(ApiError, IdemSlot)>;
+type Refusal = Box<(ApiError, IdemSlot, bool)>;
 
 fn answer(
     app: &App,
@@ -296,6 +339,7 @@ fn answer(
             return Err(Box::new((
                 ApiError::unrecognized_url(request.method.as_str(), &request.path, status),
                 None,
+                false,
             )));
         }
     };
@@ -303,17 +347,18 @@ fn answer(
         request.header("authorization"),
         app.settings.only_api_key.as_deref(),
     )
-    .map_err(|e| Box::new((e, None)))?;
+    .map_err(|e| Box::new((e, None, false)))?;
     *key_for_log = Some(key.masked());
-    check_access(&key, route.access).map_err(|e| Box::new((e, None)))?;
+    check_access(&key, route.access).map_err(|e| Box::new((e, None, false)))?;
     // Client-side calls find their session by its client secret; `Stripe-Account` (sent
     // by the SDKs for a connected account) names no namespace of the publishable key.
     let stripe_account = match route.access {
         Access::Secret => request.header("stripe-account"),
         Access::Client => None,
     };
-    let namespace = namespace_for(app, &key, stripe_account).map_err(|e| Box::new((e, None)))?;
-    let params = decode_params(request).map_err(|e| Box::new((e, None)))?;
+    let namespace =
+        namespace_for(app, &key, stripe_account).map_err(|e| Box::new((e, None, false)))?;
+    let params = decode_params(request).map_err(|e| Box::new((e, None, false)))?;
     *params_for_log = params.to_json();
 
     let idempotency_key = (request.method == Method::POST)
@@ -323,13 +368,16 @@ fn answer(
     let mut slot = None;
     if let Some(idem_key) = &idempotency_key {
         let fingerprint = fingerprint(&request.method, &request.path, &params);
-        match app
-            .idempotency
-            .begin(&namespace, idem_key, fingerprint, app.clock.now())
-        {
+        match app.idempotency.begin(
+            &namespace,
+            idem_key,
+            &request.path,
+            fingerprint,
+            app.clock.now(),
+        ) {
             Ok(Begin::Replay(saved)) => return Ok(Answer::Replay(saved, idem_key.clone())),
             Ok(Begin::Proceed) => slot = Some((namespace.clone(), idem_key.clone())),
-            Err(e) => return Err(Box::new((e, None))),
+            Err(e) => return Err(Box::new((e, None, false))),
         }
     }
 
@@ -342,10 +390,11 @@ fn answer(
         idempotency_key,
         params,
         expand: Vec::new(),
+        executing: false,
     };
     match run_handler(route.handler, &mut ctx, &request.path) {
         Ok(reply) => Ok(Answer::Fresh(reply, slot)),
-        Err(error) => Err(Box::new((error, slot))),
+        Err(error) => Err(Box::new((error, slot, ctx.executing))),
     }
 }
 
@@ -506,6 +555,28 @@ mod tests {
     use super::*;
 
     #[test]
+    fn stripe_versions_are_checked_like_stripe_does() {
+        for good in [
+            "2023-08-16",
+            "2026-07-29.dahlia",
+            "2026-10-14.preview",
+            "2023-10-16; financial_connections_transactions_beta=v1",
+        ] {
+            assert!(valid_version(good), "{good}");
+        }
+        for bad in [
+            "bogus",
+            "2023-8-16",
+            "2023-08-16.Dahlia",
+            "2023-08-16; beta",
+            "",
+            "2023-08-16x",
+        ] {
+            assert!(!valid_version(bad), "{bad}");
+        }
+    }
+
+    #[test]
     fn a_panicking_handler_becomes_a_500_api_error() {
         let app = App::new(&crate::Config::for_tests(), "http://127.0.0.1:0".into())
             .expect("built-in fixtures load");
@@ -518,6 +589,7 @@ mod tests {
             idempotency_key: None,
             params: ParamMap::default(),
             expand: Vec::new(),
+            executing: false,
         };
         let handler: crate::router::Handler<'_> = Box::new(|_| panic!("a bug"));
 

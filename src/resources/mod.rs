@@ -50,3 +50,62 @@ pub fn lookup(ns: &Namespace, id: &str) -> Option<Value> {
         _ => None,
     }
 }
+
+/// Whether Stripe allows expanding `field` on objects of type `object`: the
+/// `x-expandableFields` of its OpenAPI spec (`stripe-openapi/spec-subset.json`). Types not
+/// listed allow any field that holds an id.
+pub fn expandable(object: &str, field: &str) -> bool {
+    let fields: &[&str] = match object {
+        "customer" => &[
+            "address",
+            "cash_balance",
+            "default_source",
+            "discount",
+            "invoice_settings",
+            "shipping",
+            "sources",
+            "subscriptions",
+            "tax",
+            "tax_ids",
+            "test_clock",
+        ],
+        "account" => &[
+            "business_profile",
+            "capabilities",
+            "company",
+            "controller",
+            "external_accounts",
+            "future_requirements",
+            "individual",
+            "requirements",
+            "settings",
+            "tos_acceptance",
+        ],
+        "financial_connections.session" => &[
+            "account_holder",
+            "accounts",
+            "bank_account_token",
+            "filters",
+            "limits",
+            "manual_entry",
+        ],
+        "financial_connections.account" => &[
+            "account_holder",
+            "account_numbers",
+            "balance",
+            "balance_refresh",
+            "ownership",
+            "ownership_refresh",
+            "status_details",
+            "transaction_refresh",
+        ],
+        "financial_connections.account_ownership" => &["owners"],
+        "financial_connections.account_owner" => &[],
+        "financial_connections.transaction" => &["status_transitions"],
+        "payment_method" => &["billing_details", "customer", "us_bank_account"],
+        "token" => &["bank_account", "card"],
+        "bank_account" => &["account", "customer", "future_requirements", "requirements"],
+        _ => return true,
+    };
+    fields.contains(&field)
+}

@@ -15,6 +15,12 @@ pub const MAX_DEPTH: usize = 4;
 pub trait Resolver {
     /// The object with this id, rendered, or `None` when it does not exist.
     fn resolve(&self, id: &str) -> Option<Value>;
+
+    /// Whether Stripe lets `field` of an object of type `object` be expanded (its
+    /// OpenAPI `x-expandableFields`). Unknown types allow any field that holds an id.
+    fn expandable(&self, _object: &str, _field: &str) -> bool {
+        true
+    }
 }
 
 /// Parses and bounds the `expand[]` paths of a request.
@@ -75,8 +81,13 @@ fn walk(
         }
         return Ok(());
     }
-    // `id` holds an id but names the object itself; it is never expandable.
-    if *field == "id" || *field == "object" {
+    // `id` holds an id but names the object itself; it is never expandable. Objects with a
+    // type only expand the fields Stripe lists for that type.
+    let object_type = object.get("object").and_then(Value::as_str);
+    if *field == "id"
+        || *field == "object"
+        || object_type.is_some_and(|t| !resolver.expandable(t, field))
+    {
         return Err(cannot_expand(full));
     }
     let Some(slot) = object.get_mut(*field) else {
@@ -120,6 +131,23 @@ mod tests {
         apply(&mut v, &["data.c".into()], &Fake).expect("expands");
         assert_eq!(v["data"][0]["c"]["id"], "cus_1");
         assert!(v["data"][1]["c"].is_null());
+    }
+
+    #[test]
+    fn only_the_fields_a_type_lists_are_expandable() {
+        struct Strict;
+        impl Resolver for Strict {
+            fn resolve(&self, id: &str) -> Option<Value> {
+                Fake.resolve(id)
+            }
+            fn expandable(&self, object: &str, field: &str) -> bool {
+                object != "financial_connections.transaction" || field == "status_transitions"
+            }
+        }
+        let mut v = json!({"object": "financial_connections.transaction", "account": "cus_1"});
+        assert!(apply(&mut v, &["account".into()], &Strict).is_err());
+        let mut v = json!({"object": "financial_connections.account", "account_holder": {"customer": "cus_1"}});
+        assert!(apply(&mut v, &["account_holder.customer".into()], &Strict).is_ok());
     }
 
     #[test]

@@ -35,6 +35,8 @@ enum State {
 }
 
 struct Entry {
+    /// The path the key was first used on (Stripe words a mismatch differently).
+    path: String,
     fingerprint: u64,
     created: i64,
     state: State,
@@ -75,11 +77,13 @@ impl IdempotencyCache {
         }
     }
 
-    /// Registers the start of a request with `key` in `namespace`.
+    /// Registers the start of a request with `key` in `namespace`, made on `path` with
+    /// parameters summarised by `fingerprint`.
     pub fn begin(
         &self,
         namespace: &str,
         key: &str,
+        path: &str,
         fingerprint: u64,
         now: i64,
     ) -> Result<Begin, ApiError> {
@@ -92,16 +96,18 @@ impl IdempotencyCache {
         let mut inner = self.inner.lock();
         inner.expire(now);
         match inner.entries.get(&slot) {
-            Some(entry) if entry.fingerprint != fingerprint => Err(ApiError::new(
-                400,
-                ErrorType::IdempotencyError,
-                None,
-                format!(
-                    "Keys for idempotent requests can only be used with the same parameters they \
-                     were first used with. Try using a key other than '{key}' if you meant to \
-                     execute a different request."
-                ),
-            )),
+            // Wording from real Stripe responses (docs/research/wire-format.md §1l).
+            Some(entry) if entry.path != path => Err(mismatch(format!(
+                "Keys for idempotent requests can only be used for the same endpoint they were \
+                 first used for ('{}' vs '{path}'). Try using a key other than '{key}' if you \
+                 meant to execute a different request.",
+                entry.path
+            ))),
+            Some(entry) if entry.fingerprint != fingerprint => Err(mismatch(format!(
+                "Keys for idempotent requests can only be used with the same parameters they \
+                 were first used with. Try using a key other than '{key}' if you meant to \
+                 execute a different request."
+            ))),
             Some(Entry {
                 state: State::InFlight,
                 ..
@@ -120,16 +126,16 @@ impl IdempotencyCache {
                 ..
             }) => Ok(Begin::Replay(saved.clone())),
             None => {
-                inner.entries.insert(
-                    slot.clone(),
-                    Entry {
-                        fingerprint,
-                        created: now,
-                        state: State::InFlight,
-                    },
-                );
+                let entry = Entry {
+                    path: path.to_string(),
+                    fingerprint,
+                    created: now,
+                    state: State::InFlight,
+                };
+                inner.entries.insert(slot.clone(), entry);
                 inner.order.push_back((slot, now));
                 inner.evict();
+                inner.compact();
                 Ok(Begin::Proceed)
             }
         }
@@ -171,7 +177,22 @@ impl IdempotencyCache {
     }
 }
 
+fn mismatch(message: String) -> ApiError {
+    ApiError::new(400, ErrorType::IdempotencyError, None, message)
+}
+
 impl Inner {
+    /// Drops queue slots whose entry is gone (a refused request frees its key), once they
+    /// outnumber the live entries, so the queue stays proportional to the cache.
+    fn compact(&mut self) {
+        if self.order.len() <= 2 * self.entries.len() + 1024 {
+            return;
+        }
+        let entries = &self.entries;
+        self.order
+            .retain(|(slot, created)| entries.get(slot).is_some_and(|e| e.created == *created));
+    }
+
     fn expire(&mut self, now: i64) {
         while let Some((slot, created)) = self.order.front() {
             let stale = match self.entries.get(slot) {
@@ -197,16 +218,22 @@ impl Inner {
     }
 
     fn evict(&mut self) {
-        while self.entries.len() > self.capacity {
+        // Only finished entries are evicted; a request still running keeps its key (its slot
+        // goes back to the end of the queue). Bounded by one pass over the queue.
+        let mut budget = self.order.len();
+        while self.entries.len() > self.capacity && budget > 0 {
+            budget -= 1;
             let Some((slot, created)) = self.order.pop_front() else {
                 break;
             };
-            if self
-                .entries
-                .get(&slot)
-                .is_some_and(|e| e.created == created && matches!(e.state, State::Done(_)))
-            {
-                self.entries.remove(&slot);
+            match self.entries.get(&slot) {
+                Some(e) if e.created == created && matches!(e.state, State::InFlight) => {
+                    self.order.push_back((slot, created));
+                }
+                Some(e) if e.created == created => {
+                    self.entries.remove(&slot);
+                }
+                _ => {}
             }
         }
     }
@@ -227,19 +254,33 @@ mod tests {
     #[test]
     fn the_same_key_and_parameters_replay() {
         let c = IdempotencyCache::new(10);
-        assert!(matches!(c.begin("ns", "k", 1, 0), Ok(Begin::Proceed)));
+        assert!(matches!(
+            c.begin("ns", "k", "/v1/x", 1, 0),
+            Ok(Begin::Proceed)
+        ));
         c.finish("ns", "k", Some(saved()));
-        assert!(matches!(c.begin("ns", "k", 1, 5), Ok(Begin::Replay(_))));
+        assert!(matches!(
+            c.begin("ns", "k", "/v1/x", 1, 5),
+            Ok(Begin::Replay(_))
+        ));
     }
 
     #[test]
     fn other_parameters_and_concurrent_use_are_refused() {
         let c = IdempotencyCache::new(10);
-        assert!(matches!(c.begin("ns", "k", 1, 0), Ok(Begin::Proceed)));
-        assert_eq!(c.begin("ns", "k", 1, 0).err().map(|e| e.status), Some(409));
+        assert!(matches!(
+            c.begin("ns", "k", "/v1/x", 1, 0),
+            Ok(Begin::Proceed)
+        ));
+        assert_eq!(
+            c.begin("ns", "k", "/v1/x", 1, 0).err().map(|e| e.status),
+            Some(409)
+        );
         c.finish("ns", "k", Some(saved()));
         assert_eq!(
-            c.begin("ns", "k", 2, 0).err().map(|e| e.error_type),
+            c.begin("ns", "k", "/v1/x", 2, 0)
+                .err()
+                .map(|e| e.error_type),
             Some(ErrorType::IdempotencyError)
         );
     }
@@ -247,20 +288,64 @@ mod tests {
     #[test]
     fn keys_expire_after_a_day_and_are_per_namespace() {
         let c = IdempotencyCache::new(10);
-        assert!(matches!(c.begin("a", "k", 1, 0), Ok(Begin::Proceed)));
-        c.finish("a", "k", Some(saved()));
-        assert!(matches!(c.begin("b", "k", 2, 0), Ok(Begin::Proceed)));
         assert!(matches!(
-            c.begin("a", "k", 3, TTL_SECONDS),
+            c.begin("a", "k", "/v1/x", 1, 0),
+            Ok(Begin::Proceed)
+        ));
+        c.finish("a", "k", Some(saved()));
+        assert!(matches!(
+            c.begin("b", "k", "/v1/x", 2, 0),
+            Ok(Begin::Proceed)
+        ));
+        assert!(matches!(
+            c.begin("a", "k", "/v1/x", 3, TTL_SECONDS),
             Ok(Begin::Proceed)
         ));
     }
 
     #[test]
+    fn a_key_reused_on_another_endpoint_names_both_paths() {
+        let c = IdempotencyCache::new(10);
+        assert!(matches!(
+            c.begin("ns", "k", "/v1/customers", 1, 0),
+            Ok(Begin::Proceed)
+        ));
+        c.finish("ns", "k", Some(saved()));
+        let e = c
+            .begin("ns", "k", "/v1/accounts", 1, 0)
+            .expect_err("other endpoint");
+        assert!(
+            e.message.contains("('/v1/customers' vs '/v1/accounts')"),
+            "{}",
+            e.message
+        );
+    }
+
+    #[test]
+    fn refused_requests_do_not_grow_the_queue_without_bound() {
+        let c = IdempotencyCache::new(10);
+        for i in 0..10_000 {
+            let key = format!("k{i}");
+            assert!(matches!(
+                c.begin("ns", &key, "/v1/x", 1, 0),
+                Ok(Begin::Proceed)
+            ));
+            c.finish("ns", &key, None);
+        }
+        assert!(c.inner.lock().order.len() <= 1024 + 2);
+    }
+
+    #[test]
     fn a_request_that_never_started_frees_its_key() {
         let c = IdempotencyCache::new(10);
-        assert!(matches!(c.begin("ns", "k", 1, 0), Ok(Begin::Proceed)));
+        assert!(matches!(
+            c.begin("ns", "k", "/v1/x", 1, 0),
+            Ok(Begin::Proceed)
+        ));
         c.finish("ns", "k", None);
-        assert!(matches!(c.begin("ns", "k", 2, 0), Ok(Begin::Proceed)));
+        assert!(matches!(
+            c.begin("ns", "k", "/v1/x", 2, 0),
+            Ok(Begin::Proceed)
+        ));
     }
 }
