@@ -118,11 +118,14 @@ fn manifest(app: &App, session: &Session, target: Option<ReturnTarget>) -> Value
         app.settings.public_url,
         encode(&session.client_secret)
     );
-    let target = match target {
-        Some(target) => {
-            let index = app
-                .auth_page
-                .declare(&session.client_secret, target.clone());
+    let declared = target.and_then(|t| {
+        app.auth_page
+            .declare(&session.client_secret, t.clone())
+            .map(|i| (i, t))
+    });
+    // A session that declared too many targets gets fcmock's own done pages.
+    let target = match declared {
+        Some((index, target)) => {
             hosted.push_str(&format!("&return={index}"));
             target
         }

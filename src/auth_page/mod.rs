@@ -53,21 +53,23 @@ pub struct PageState {
 }
 
 impl PageState {
-    /// Records a target for a session and returns its index.
-    pub fn declare(&self, client_secret: &str, target: ReturnTarget) -> usize {
+    /// Records a target for a session and returns its index; `None` once the session has
+    /// declared [`TARGETS_PER_SESSION`] targets (a hosted URL already handed out must keep
+    /// pointing where it did, so no target is ever replaced).
+    pub fn declare(&self, client_secret: &str, target: ReturnTarget) -> Option<usize> {
         let mut all = self.returns.lock();
         if all.len() >= SESSIONS_REMEMBERED && !all.contains_key(client_secret) {
             all.clear();
         }
         let targets = all.entry(client_secret.to_string()).or_default();
         if let Some(i) = targets.iter().position(|t| *t == target) {
-            return i;
+            return Some(i);
         }
         if targets.len() >= TARGETS_PER_SESSION {
-            targets.pop();
+            return None;
         }
         targets.push(target);
-        targets.len() - 1
+        Some(targets.len() - 1)
     }
 
     /// The target a session declared under `index`.

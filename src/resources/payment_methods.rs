@@ -285,55 +285,79 @@ pub fn retrieve(ctx: &mut Ctx<'_>, id: &str) -> HandlerResult {
     ctx.render(&pm)
 }
 
+/// Changes a stored PaymentMethod under one write guard (no lost updates), after checking
+/// `expand[]` against it so a bad path changes nothing; renders the result.
+fn change(
+    ctx: &Ctx<'_>,
+    id: &str,
+    apply: impl FnOnce(&mut PaymentMethod, &mut crate::store::Namespace) -> Result<(), ApiError>,
+) -> HandlerResult {
+    ctx.check_expand(&find(ctx, id)?)?;
+    let pm = {
+        let mut ns = ctx.ns.write();
+        let mut pm = ns
+            .payment_methods
+            .get(id)
+            .cloned()
+            .ok_or_else(|| ApiError::no_such_in_path("PaymentMethod", id))?;
+        apply(&mut pm, &mut ns)?;
+        ns.replace_payment_method(pm.clone());
+        pm
+    };
+    ctx.render(&pm)
+}
+
 /// `POST /v1/payment_methods/{id}`
 pub fn update(ctx: &mut Ctx<'_>, id: &str) -> HandlerResult {
     let p = ctx.params(UPDATE)?;
-    let mut pm = find(ctx, id)?;
-    pm.billing_details = billing_details(p.map("billing_details"), pm.billing_details);
-    merge_metadata(&mut pm.metadata, p.get("metadata"));
-    if let Some(t) = p
-        .map("us_bank_account")
-        .and_then(|b| b.str("account_holder_type"))
-    {
-        pm.us_bank_account.account_holder_type = Some(t.to_string());
-    }
-    // Render first: a bad `expand[]` must refuse the request before anything changes.
-    let reply = ctx.render(&pm)?;
-    ctx.ns.write().upsert_payment_method(pm);
-    Ok(reply)
+    change(ctx, id, |pm, _| {
+        pm.billing_details = billing_details(p.map("billing_details"), pm.billing_details.clone());
+        merge_metadata(&mut pm.metadata, p.get("metadata"));
+        if let Some(t) = p
+            .map("us_bank_account")
+            .and_then(|b| b.str("account_holder_type"))
+        {
+            pm.us_bank_account.account_holder_type = Some(t.to_string());
+        }
+        Ok(())
+    })
 }
 
 /// `POST /v1/payment_methods/{id}/attach`
 pub fn attach(ctx: &mut Ctx<'_>, id: &str) -> HandlerResult {
     let p = ctx.params(&[Field::new("customer", Kind::String).required()])?;
     let customer = p.str("customer").unwrap_or_default().to_string();
-    let mut pm = find(ctx, id)?;
-    if ctx.ns.read().customers.get(&customer).is_none() {
-        return Err(ApiError::no_such_in_param(
-            "customer", &customer, "customer",
-        ));
-    }
-    pm.customer = Some(customer);
-    // Render first: a bad `expand[]` must refuse the request before anything changes.
-    let reply = ctx.render(&pm)?;
-    ctx.ns.write().upsert_payment_method(pm);
-    Ok(reply)
+    change(ctx, id, |pm, ns| {
+        if ns.customers.get(&customer).is_none() {
+            return Err(ApiError::no_such_in_param(
+                "customer", &customer, "customer",
+            ));
+        }
+        if ns.detached_payment_methods.contains(&pm.id) {
+            // Stripe's wording for a PaymentMethod attached again after a detach.
+            return Err(ApiError::invalid_request(
+                "This PaymentMethod was previously used without being attached to a Customer or \
+                 was detached from a Customer, and may not be used again.",
+            ));
+        }
+        pm.customer = Some(customer);
+        Ok(())
+    })
 }
 
 /// `POST /v1/payment_methods/{id}/detach`
 pub fn detach(ctx: &mut Ctx<'_>, id: &str) -> HandlerResult {
     ctx.params(&[])?;
-    let mut pm = find(ctx, id)?;
-    if pm.customer.is_none() {
-        return Err(ApiError::invalid_request(
-            "The payment method you provided is not attached to a customer so detachment is impossible.",
-        ));
-    }
-    pm.customer = None;
-    // Render first: a bad `expand[]` must refuse the request before anything changes.
-    let reply = ctx.render(&pm)?;
-    ctx.ns.write().upsert_payment_method(pm);
-    Ok(reply)
+    change(ctx, id, |pm, ns| {
+        if pm.customer.is_none() {
+            return Err(ApiError::invalid_request(
+                "The payment method you provided is not attached to a customer so detachment is impossible.",
+            ));
+        }
+        pm.customer = None;
+        ns.detached_payment_methods.insert(pm.id.clone());
+        Ok(())
+    })
 }
 
 /// `GET /v1/payment_methods`

@@ -82,25 +82,37 @@ pub fn retrieve(ctx: &mut Ctx<'_>, id: &str) -> HandlerResult {
 /// `POST /v1/webhook_endpoints/{id}`
 pub fn update(ctx: &mut Ctx<'_>, id: &str) -> HandlerResult {
     let p = ctx.params(UPDATE)?;
-    let mut endpoint = found(ctx, id)?;
-    if let Some(url) = p.str("url") {
-        endpoint.url = checked_url(url)?;
-    }
-    if p.contains("enabled_events") {
-        endpoint.enabled_events = checked_events(&p)?;
-    }
-    if let Some(description) = p.str("description") {
-        endpoint.description = (!description.is_empty()).then(|| description.to_string());
-    }
-    if let Some(disabled) = p.bool("disabled") {
-        endpoint.status = if disabled { "disabled" } else { "enabled" }.into();
-    }
-    merge_metadata(&mut endpoint.metadata, p.get("metadata"));
-    let reply = ctx.render(&endpoint.to_wire(false))?;
-    if let Some(stored) = ctx.ns.write().webhook_endpoints.get_mut(id) {
-        *stored = endpoint;
-    }
-    Ok(reply)
+    // Check the new values and `expand[]` first; then change the stored endpoint under one
+    // write guard, so concurrent updates are not lost and a deleted endpoint stays deleted.
+    let url = p.str("url").map(checked_url).transpose()?;
+    let events = if p.contains("enabled_events") {
+        Some(checked_events(&p)?)
+    } else {
+        None
+    };
+    ctx.check_expand(&found(ctx, id)?.to_wire(false))?;
+    let endpoint = {
+        let mut ns = ctx.ns.write();
+        let endpoint = ns
+            .webhook_endpoints
+            .get_mut(id)
+            .ok_or_else(|| no_such(id))?;
+        if let Some(url) = url {
+            endpoint.url = url;
+        }
+        if let Some(events) = events {
+            endpoint.enabled_events = events;
+        }
+        if let Some(description) = p.str("description") {
+            endpoint.description = (!description.is_empty()).then(|| description.to_string());
+        }
+        if let Some(disabled) = p.bool("disabled") {
+            endpoint.status = if disabled { "disabled" } else { "enabled" }.into();
+        }
+        merge_metadata(&mut endpoint.metadata, p.get("metadata"));
+        endpoint.clone()
+    };
+    ctx.render(&endpoint.to_wire(false))
 }
 
 /// `DELETE /v1/webhook_endpoints/{id}`

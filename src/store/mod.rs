@@ -45,6 +45,8 @@ pub struct Namespace {
     pub transactions: Table<Transaction>,
     /// PaymentMethods.
     pub payment_methods: Table<PaymentMethod>,
+    /// PaymentMethods detached from a customer: Stripe refuses to attach them again.
+    pub detached_payment_methods: std::collections::BTreeSet<String>,
     /// Bank-account tokens (`btok_…`) minted by token-collecting sessions.
     pub tokens: Table<Token>,
     /// Events, newest first, bounded by [`EVENT_HISTORY`].
@@ -126,6 +128,33 @@ impl Namespace {
             .entry(account)
             .or_default()
             .insert(key);
+    }
+
+    /// Replaces a stored PaymentMethod in place (same list position), moving it between
+    /// customers' indexes if its customer changed.
+    pub fn replace_payment_method(&mut self, pm: PaymentMethod) {
+        let Some(key) = self.payment_methods.key_of(&pm.id) else {
+            return self.upsert_payment_method(pm);
+        };
+        if let Some(old) = self
+            .payment_methods
+            .get(&pm.id)
+            .and_then(|old| old.customer.clone())
+        {
+            if let Some(set) = self.index.payment_methods_by_customer.get_mut(&old) {
+                set.remove(&key);
+            }
+        }
+        if let Some(customer) = pm.customer.clone() {
+            self.index
+                .payment_methods_by_customer
+                .entry(customer)
+                .or_default()
+                .insert(key);
+        }
+        if let Some(stored) = self.payment_methods.get_mut(&pm.id) {
+            *stored = pm;
+        }
     }
 
     /// Stores (or re-stores after a change of customer) a PaymentMethod.

@@ -334,14 +334,19 @@ impl Webhooks {
 
 /// The queue `--webhook`, `--webhook-secret` and the retry flags ask for. Without
 /// `--webhook-secret` the global endpoint gets a generated `whsec_…` (from `--seed` when
-/// given, from its own generator so other ids do not shift), logged at start-up.
+/// given, from its own generator so other ids do not shift), shown by `GET /_fcmock/webhooks`.
 pub fn from_config(config: &crate::config::Config) -> Webhooks {
     let global = config.webhook.as_ref().map(|url| {
         let secret = config.webhook_secret.clone().unwrap_or_else(|| {
             crate::stripe::ids::IdGenerator::new(config.seed.map(|s| s ^ 0x0077_6873_6563))
                 .next(crate::stripe::ids::IdKind::WebhookSecret)
         });
-        tracing::info!(url = %url, secret = %secret, "--webhook: every namespace's events go here");
+        // Secrets never go to the log in full; `GET /_fcmock/webhooks` shows this one.
+        tracing::info!(
+            url = %url,
+            secret = %crate::stripe::auth::mask(&secret),
+            "--webhook: every namespace's events go here (full secret: GET /_fcmock/webhooks)"
+        );
         GlobalEndpoint {
             url: url.clone(),
             secret,

@@ -50,6 +50,8 @@ mod pagination;
 /// `us_bank_account` PaymentMethods from Financial Connections accounts: create, attach,
 /// detach, the customer's list, and the accounts that cannot make one.
 mod payment_methods;
+/// Regressions found in review, one test each.
+mod regressions;
 /// SDK-shaped results: flutter_stripe (Android, iOS) and Stripe.js payloads per outcome.
 mod sdk_results;
 /// Misbehaving clients: oversized and short bodies, stalled headers; the health check.

@@ -143,7 +143,12 @@ pub fn disconnect(ctx: &mut Ctx<'_>, id: &str) -> HandlerResult {
             engine::refresh::fail_pending(ctx.app, &mut ns, id, &cause);
             if let Some(linked) = ns.fc_accounts.get_mut(id) {
                 linked.account.status = "disconnected".into();
+                // Stripe's API reference shows a disconnected account with no balance, no
+                // refresh states and no subscriptions.
                 linked.account.balance = None;
+                linked.account.balance_refresh = None;
+                linked.account.ownership_refresh = None;
+                linked.account.transaction_refresh = None;
                 linked.account.subscriptions = Some(Vec::new());
                 linked.link.deactivates_at_ms = None;
                 let wire = serde_json::to_value(&linked.account).unwrap_or_default();
