@@ -152,10 +152,13 @@ pub async fn handle(app: &App, request: Request, request_id: &str) -> (Response,
     }
     let mut key_for_log = None;
     let started = std::time::Instant::now();
+    // Authenticated once; an unknown route still answers 404 before a bad key's 401.
+    let authenticated = auth::authenticate(
+        request.header("authorization"),
+        app.settings.only_api_key.as_deref(),
+    );
+    let peeked_key = authenticated.as_ref().ok().map(|k| k.key.clone());
     // A scripted fault is chosen under the fault queue's lock and enacted after it.
-    let peeked_key = auth::authenticate(request.header("authorization"), None)
-        .ok()
-        .map(|k| k.key);
     if let Some(injected) = app.control.faults.take(
         request.method.as_str(),
         &request.path,
@@ -170,14 +173,10 @@ pub async fn handle(app: &App, request: Request, request_id: &str) -> (Response,
                 request_id,
                 &version,
             );
-            let params = decode_params(&request)
-                .map(|p| p.to_json())
-                .unwrap_or_default();
             log(
                 app,
                 &request,
                 request_id,
-                params,
                 &response,
                 peeked_key.as_deref(),
                 started,
@@ -185,14 +184,7 @@ pub async fn handle(app: &App, request: Request, request_id: &str) -> (Response,
             return (response, peeked_key.as_deref().map(auth::mask));
         }
     }
-    let mut params_for_log = serde_json::Value::Null;
-    let outcome = answer(
-        app,
-        &request,
-        request_id,
-        &mut key_for_log,
-        &mut params_for_log,
-    );
+    let outcome = answer(app, &request, request_id, authenticated, &mut key_for_log);
     let response = match outcome {
         Ok(Answer::Fresh(reply, idem)) => {
             let response = Response::new(reply.status, "application/json", reply.body);
@@ -247,7 +239,6 @@ pub async fn handle(app: &App, request: Request, request_id: &str) -> (Response,
         app,
         &request,
         request_id,
-        params_for_log,
         &response,
         peeked_key.as_deref(),
         started,
@@ -285,7 +276,6 @@ fn log(
     app: &App,
     request: &Request,
     request_id: &str,
-    params: serde_json::Value,
     response: &Response,
     key: Option<&str>,
     started: std::time::Instant,
@@ -296,7 +286,12 @@ fn log(
             request_id,
             method: request.method.as_str(),
             path: &request.path,
-            params,
+            // The raw form: decoded only when the log is read.
+            raw: if request.method == Method::POST && !request.body.is_empty() {
+                request.body.clone()
+            } else {
+                bytes::Bytes::from(request.query.clone())
+            },
             status: response.status.as_u16(),
             api_key: key,
             idempotency_key: request.header("idempotency-key"),
@@ -324,8 +319,8 @@ fn answer(
     app: &App,
     request: &Request,
     request_id: &str,
+    authenticated: ApiResult<ApiKey>,
     key_for_log: &mut Option<String>,
-    params_for_log: &mut serde_json::Value,
 ) -> Result<Answer, Refusal> {
     let segments: Vec<&str> = request.path.split('/').skip(1).collect();
     let route = match router::resolve(&request.method, &segments) {
@@ -343,11 +338,7 @@ fn answer(
             )));
         }
     };
-    let key = auth::authenticate(
-        request.header("authorization"),
-        app.settings.only_api_key.as_deref(),
-    )
-    .map_err(|e| Box::new((e, None, false)))?;
+    let key = authenticated.map_err(|e| Box::new((e, None, false)))?;
     *key_for_log = Some(key.masked());
     check_access(&key, route.access).map_err(|e| Box::new((e, None, false)))?;
     // Client-side calls find their session by its client secret; `Stripe-Account` (sent
@@ -359,7 +350,6 @@ fn answer(
     let namespace =
         namespace_for(app, &key, stripe_account).map_err(|e| Box::new((e, None, false)))?;
     let params = decode_params(request).map_err(|e| Box::new((e, None, false)))?;
-    *params_for_log = params.to_json();
 
     let idempotency_key = (request.method == Method::POST)
         .then(|| request.header("idempotency-key").map(str::to_string))

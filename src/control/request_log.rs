@@ -1,7 +1,8 @@
 //! The request log: the last Stripe API requests, for QA to read back what happened.
 //!
 //! A bounded ring, newest last. Keys are stored in full only to filter by them; they are
-//! shown masked (`sk_test_****abcd`), as everywhere fcmock prints a key.
+//! shown masked (`sk_test_****abcd`), as everywhere fcmock prints a key. Parameters are kept
+//! as the raw form bytes and decoded only when QA reads the log, off the request path.
 
 use crate::stripe::auth::mask;
 use parking_lot::Mutex;
@@ -21,7 +22,7 @@ pub struct LoggedRequest {
     pub method: String,
     /// Path (without query string).
     pub path: String,
-    /// Decoded parameters (query for GET/DELETE, form body for POST).
+    /// Decoded parameters (query for GET/DELETE, form body for POST), filled in when read.
     pub params: Value,
     /// Response status.
     pub status: u16,
@@ -35,6 +36,23 @@ pub struct LoggedRequest {
     pub duration_us: u64,
     #[serde(skip)]
     full_key: Option<String>,
+    #[serde(skip)]
+    raw: bytes::Bytes,
+}
+
+/// Decodes logged form bytes for display, masking client secrets: they are credentials
+/// too, and the log keeps only their last characters.
+fn decoded(raw: &[u8]) -> Value {
+    let mut params = match crate::stripe::form::decode(raw) {
+        Ok(params) => params.to_json(),
+        Err(_) => Value::String(String::from_utf8_lossy(raw).into_owned()),
+    };
+    if let Some(secret) = params.get_mut("client_secret") {
+        if let Some(s) = secret.as_str() {
+            *secret = Value::String(mask(s));
+        }
+    }
+    params
 }
 
 /// The ring of logged requests.
@@ -51,8 +69,8 @@ pub struct Entry<'a> {
     pub method: &'a str,
     /// Path.
     pub path: &'a str,
-    /// Decoded parameters.
-    pub params: Value,
+    /// The raw form parameters (query string or body).
+    pub raw: bytes::Bytes,
     /// Response status.
     pub status: u16,
     /// The full API key, if the request carried one.
@@ -67,18 +85,13 @@ pub struct Entry<'a> {
 
 impl RequestLog {
     /// Appends a request, dropping the oldest beyond [`CAPACITY`].
-    pub fn record(&self, mut entry: Entry<'_>) {
-        // Client secrets are credentials too: the log keeps only their last characters.
-        if let Some(secret) = entry.params.get_mut("client_secret") {
-            if let Some(s) = secret.as_str() {
-                *secret = Value::String(mask(s));
-            }
-        }
+    pub fn record(&self, entry: Entry<'_>) {
         let logged = LoggedRequest {
             request_id: entry.request_id.to_string(),
             method: entry.method.to_string(),
             path: entry.path.to_string(),
-            params: entry.params,
+            params: Value::Null,
+            raw: entry.raw,
             status: entry.status,
             api_key_namespace: entry.api_key.map(mask),
             idempotency_key: entry.idempotency_key.map(str::to_string),
@@ -109,7 +122,11 @@ impl RequestLog {
             .take(limit)
             .cloned()
             .collect();
+        drop(entries);
         found.reverse();
+        for entry in &mut found {
+            entry.params = decoded(&entry.raw);
+        }
         found
     }
 
