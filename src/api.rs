@@ -128,7 +128,8 @@ fn internal(e: serde_json::Error) -> ApiError {
     ApiError::internal(format!("fcmock could not render the response: {e}"))
 }
 
-/// Answers one Stripe API request. Returns the response and the masked API key (for the log).
+/// Answers one Stripe API request. Returns the response and the API key (masked only when a
+/// log line is actually written).
 pub async fn handle(app: &App, request: Request, request_id: &str) -> (Response, Option<String>) {
     let version = request
         .header("stripe-version")
@@ -181,7 +182,7 @@ pub async fn handle(app: &App, request: Request, request_id: &str) -> (Response,
                 peeked_key.as_deref(),
                 started,
             );
-            return (response, peeked_key.as_deref().map(auth::mask));
+            return (response, peeked_key);
         }
     }
     let outcome = answer(app, &request, request_id, authenticated, &mut key_for_log);
@@ -339,7 +340,7 @@ fn answer(
         }
     };
     let key = authenticated.map_err(|e| Box::new((e, None, false)))?;
-    *key_for_log = Some(key.masked());
+    *key_for_log = Some(key.key.clone());
     check_access(&key, route.access).map_err(|e| Box::new((e, None, false)))?;
     // Client-side calls find their session by its client secret; `Stripe-Account` (sent
     // by the SDKs for a connected account) names no namespace of the publishable key.

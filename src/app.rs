@@ -122,23 +122,27 @@ impl Service for App {
     async fn call(&self, request: Request) -> Response {
         let started = Instant::now();
         let request_id = self.new_request_id();
-        let method = request.method.clone();
-        let path = request.path.clone();
-        let (response, key) = if path.starts_with("/_fcmock/") {
+        // The log line needs the method and path after the request is handed over; copy
+        // them only when request logging is on.
+        let line = tracing::enabled!(target: "fcmock::request", tracing::Level::INFO)
+            .then(|| (request.method.clone(), request.path.clone()));
+        let (response, key) = if request.path.starts_with("/_fcmock/") {
             (control::handle(self, &request).await, None)
         } else if let Some(page) = crate::auth_page::handle(self, &request).await {
             (page, None)
         } else {
             api::handle(self, request, &request_id).await
         };
-        log_request(
-            &method,
-            &path,
-            &response,
-            started,
-            &request_id,
-            key.as_deref(),
-        );
+        if let Some((method, path)) = line {
+            log_request(
+                &method,
+                &path,
+                &response,
+                started,
+                &request_id,
+                key.as_deref(),
+            );
+        }
         response
     }
 
@@ -191,6 +195,11 @@ fn log_request(
     request_id: &str,
     key: Option<&str>,
 ) {
+    // Masking allocates; skip it (and the line) when request logging is filtered out.
+    if !tracing::enabled!(target: "fcmock::request", tracing::Level::INFO) {
+        return;
+    }
+    let key = key.map(crate::stripe::auth::mask);
     let micros = started.elapsed().as_micros() as u64;
     tracing::info!(
         target: "fcmock::request",
@@ -199,7 +208,7 @@ fn log_request(
         status = response.status.as_u16(),
         duration_us = micros,
         request_id,
-        api_key = key.unwrap_or("-"),
+        api_key = key.as_deref().unwrap_or("-"),
         "request"
     );
 }

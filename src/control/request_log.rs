@@ -26,7 +26,7 @@ pub struct LoggedRequest {
     pub params: Value,
     /// Response status.
     pub status: u16,
-    /// The API key (masked) whose namespace the request used.
+    /// The API key (masked when read) whose namespace the request used.
     pub api_key_namespace: Option<String>,
     /// The `Idempotency-Key` header.
     pub idempotency_key: Option<String>,
@@ -93,7 +93,7 @@ impl RequestLog {
             params: Value::Null,
             raw: entry.raw,
             status: entry.status,
-            api_key_namespace: entry.api_key.map(mask),
+            api_key_namespace: None,
             idempotency_key: entry.idempotency_key.map(str::to_string),
             created: entry.created,
             duration_us: entry.duration_us,
@@ -126,6 +126,7 @@ impl RequestLog {
         found.reverse();
         for entry in &mut found {
             entry.params = decoded(&entry.raw);
+            entry.api_key_namespace = entry.full_key.as_deref().map(mask);
         }
         found
     }
