@@ -473,8 +473,8 @@ fn orchestrate() {
     let mut bare = spawn_bare(free_port());
     wait_ready(bare.port, "/", Instant::now(), &mut bare.child);
     let bare_scenario = form_scenario("(a) bare hyper GET /", "GET", "/".into(), "", None);
-    let baseline = measure(&bare, &bare_scenario, ticks_per_second);
-    drop(bare);
+    // The bare server stays up: every round measures it again, right before fcmock, so
+    // each ratio compares runs made seconds apart (this machine's speed drifts).
 
     // fcmock: start-up time to first answer, idle RSS.
     let port = free_port();
@@ -568,22 +568,57 @@ fn orchestrate() {
             None,
         ),
     ];
-    let results: Vec<Measured> = scenarios
-        .iter()
-        .map(|s| measure(&fcmock, s, ticks_per_second))
-        .collect();
+    let rounds: usize = std::env::var("BENCH_ROUNDS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(3);
+    // rounds[r] = (bare, [scenario results]) measured back to back.
+    let mut measured_rounds: Vec<(Measured, Vec<Measured>)> = Vec::with_capacity(rounds);
+    for _ in 0..rounds {
+        let bare_run = measure(&bare, &bare_scenario, ticks_per_second);
+        let runs = scenarios
+            .iter()
+            .map(|s| measure(&fcmock, s, ticks_per_second))
+            .collect();
+        measured_rounds.push((bare_run, runs));
+    }
+    drop(bare);
     let cycle = refresh_cycles(&fcmock, &account, ticks_per_second);
     let rss_after = rss_kib(fcmock.pid());
     drop(fcmock);
+    // Per scenario, the round with the median ratio (all its columns come from that round).
+    let median_round = |i: usize| -> (&Measured, &Measured, Vec<f64>) {
+        let mut by_ratio: Vec<(f64, usize)> = measured_rounds
+            .iter()
+            .enumerate()
+            .map(|(r, (b, runs))| (runs[i].cpu_us_per_request / b.cpu_us_per_request, r))
+            .collect();
+        let ratios: Vec<f64> = by_ratio.iter().map(|(x, _)| *x).collect();
+        by_ratio.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let (_, r) = by_ratio[by_ratio.len() / 2];
+        (&measured_rounds[r].0, &measured_rounds[r].1[i], ratios)
+    };
+    let mut bare_runs: Vec<&Measured> = measured_rounds.iter().map(|(b, _)| b).collect();
+    bare_runs.sort_by(|a, b| a.cpu_us_per_request.total_cmp(&b.cpu_us_per_request));
+    let baseline = bare_runs[bare_runs.len() / 2];
 
     println!();
     println!(
         "{:<38} {:>9} {:>6} {:>9} {:>9} {:>9} {:>9} {:>7}  target",
         "scenario", "requests", "errors", "req/s", "p50 ms", "p99 ms", "CPU µs/r", "ratio"
     );
-    print_row(&bare_scenario, &baseline, &baseline);
-    for (scenario, measured) in scenarios.iter().zip(&results) {
-        print_row(scenario, measured, &baseline);
+    print_row(&bare_scenario, baseline, baseline);
+    let mut spreads = Vec::new();
+    for (i, scenario) in scenarios.iter().enumerate() {
+        let (bare_run, run, ratios) = median_round(i);
+        print_row(scenario, run, bare_run);
+        let shown: Vec<String> = ratios.iter().map(|r| format!("{r:.2}×")).collect();
+        spreads.push(format!("{}: {}", scenario.name, shown.join(" ")));
+    }
+    println!();
+    println!("{rounds} rounds, each a bare run then every scenario; a row is the round with the median ratio. Ratios per round:");
+    for line in spreads {
+        println!("  {line}");
     }
     println!(
         "(g) refresh + settle: {} cycles of clock +2 s, POST …/refresh (balance), POST \

@@ -16,6 +16,7 @@ use crate::app::App;
 use crate::model::event::{Event, EventData, EventRequest, EventTag};
 use crate::store::Namespace;
 use crate::stripe::ids::IdKind;
+use serde_json::value::RawValue;
 use serde_json::Value;
 
 /// Who caused a change, for the `request` hash of the events it fires.
@@ -36,12 +37,20 @@ pub fn wall_ms() -> u64 {
         .unwrap_or(0)
 }
 
+/// The JSON of an object at this moment, for an event's `data.object`. Serialised once to
+/// text: cheaper to make, keep (10,000 events a namespace) and drop than a `Value` tree.
+pub fn snapshot(object: &impl serde::Serialize) -> Box<RawValue> {
+    serde_json::value::to_raw_value(object)
+        .or_else(|_| RawValue::from_string("null".into()))
+        .expect("`null` is valid JSON")
+}
+
 /// Records an event in the namespace.
 pub fn emit(
     app: &App,
     ns: &mut Namespace,
     event_type: &str,
-    object: Value,
+    object: Box<RawValue>,
     previous: Option<Value>,
     cause: &Cause,
 ) {

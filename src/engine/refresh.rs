@@ -227,7 +227,7 @@ pub fn fail_pending(app: &App, ns: &mut Namespace, account_id: &str, cause: &Cau
         let Some(linked) = ns.fc_accounts.get(account_id) else {
             return;
         };
-        let wire = serde_json::to_value(&linked.account).unwrap_or_default();
+        let wire = crate::engine::snapshot(&linked.account);
         emit(app, ns, refreshed_event(&feature), wire, None, cause);
     }
 }
@@ -290,7 +290,7 @@ fn settle_feature(app: &App, ns: &mut Namespace, account_id: &str, feature: &str
         refresh.status = if succeeded { "succeeded" } else { "failed" }.to_string();
         refresh.next_refresh_available_at = Some(now + COOLDOWN_SECONDS);
     }
-    let wire = serde_json::to_value(&linked.account).unwrap_or_default();
+    let wire = crate::engine::snapshot(&linked.account);
     let event = refreshed_event(feature);
     // Stripe fires `refreshed_*` on failure as well as success (docs, Balances).
     emit(app, ns, event, wire, None, cause);
@@ -412,7 +412,7 @@ fn deactivate_account(app: &App, ns: &mut Namespace, account_id: &str, cause: &C
         return;
     }
     linked.account.status = "inactive".into();
-    let wire = serde_json::to_value(&linked.account).unwrap_or_default();
+    let wire = crate::engine::snapshot(&linked.account);
     emit(
         app,
         ns,

@@ -194,7 +194,7 @@ fn link_account(
             pending_transactions: Vec::new(),
         },
     };
-    let wire = serde_json::to_value(&linked.account).unwrap_or_default();
+    let wire = crate::engine::snapshot(&linked.account);
     ns.insert_fc_account(linked);
     emit(
         app,
@@ -287,7 +287,7 @@ fn reactivate(
     linked.account.status = "active".into();
     linked.account.permissions = Some(session.permissions.clone());
     linked.link.session = session.id.clone();
-    let wire = serde_json::to_value(&linked.account).unwrap_or_default();
+    let wire = crate::engine::snapshot(&linked.account);
     ns.index
         .fc_accounts_by_session
         .entry(session.id.clone())

@@ -11,10 +11,10 @@ object_tag!(
 );
 
 /// `data` of an event.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct EventData {
-    /// The object after the change.
-    pub object: Value,
+    /// The object after the change, as the JSON text it was rendered to.
+    pub object: Box<serde_json::value::RawValue>,
     /// The changed fields' previous values, on `*.updated`-style events.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub previous_attributes: Option<Value>,
@@ -30,7 +30,7 @@ pub struct EventRequest {
 }
 
 /// An event, exactly as the API renders it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Event {
     /// `evt_…`
     pub id: String,

@@ -122,7 +122,7 @@ pub fn create(ctx: &mut Ctx<'_>) -> HandlerResult {
     apply(&mut customer, &p);
     // Render first: a bad `expand[]` must refuse the request before anything is stored.
     let reply = ctx.render(&customer)?;
-    let object = serde_json::to_value(&customer).unwrap_or_default();
+    let object = engine::snapshot(&customer);
     let cause = events::cause(ctx);
     let mut ns = ctx.ns.write();
     ns.customers
@@ -174,7 +174,7 @@ pub fn update(ctx: &mut Ctx<'_>, id: &str) -> HandlerResult {
                 ctx.app,
                 &mut ns,
                 "customer.updated",
-                after,
+                engine::snapshot(&after),
                 Some(previous),
                 &cause,
             );
@@ -194,7 +194,7 @@ pub fn delete(ctx: &mut Ctx<'_>, id: &str) -> HandlerResult {
             .remove(id)
             .ok_or_else(|| ApiError::no_such_in_path("customer", id))?;
         // `customer.deleted` carries the customer as it was, not the deleted stub.
-        let object = serde_json::to_value(&customer).unwrap_or_default();
+        let object = engine::snapshot(&customer);
         engine::emit(ctx.app, &mut ns, "customer.deleted", object, None, &cause);
         let deleted = DeletedCustomer {
             id: customer.id,

@@ -748,7 +748,10 @@ fn event_types(server: &TestServer, account: &str) -> Vec<String> {
     let ns = ns.read();
     ns.events
         .iter()
-        .filter(|e| e.data.object["id"] == account)
+        .filter(|e| {
+            serde_json::from_str::<serde_json::Value>(e.data.object.get())
+                .is_ok_and(|object| object["id"] == account)
+        })
         .map(|e| e.event_type.clone())
         .collect()
 }

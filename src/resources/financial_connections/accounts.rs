@@ -151,7 +151,7 @@ pub fn disconnect(ctx: &mut Ctx<'_>, id: &str) -> HandlerResult {
                 linked.account.transaction_refresh = None;
                 linked.account.subscriptions = Some(Vec::new());
                 linked.link.deactivates_at_ms = None;
-                let wire = serde_json::to_value(&linked.account).unwrap_or_default();
+                let wire = crate::engine::snapshot(&linked.account);
                 let previous = json!({"status": status});
                 engine::emit(
                     ctx.app,
