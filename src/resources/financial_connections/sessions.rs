@@ -8,13 +8,16 @@ use crate::api::{Ctx, HandlerResult};
 use crate::control::scenario_completion;
 use crate::control::scenarios::SessionOwner;
 use crate::engine::{complete_session, Cause};
-use crate::model::financial_connections::{AccountHolder, Filters, Session, SessionStatus};
+use crate::model::financial_connections::{
+    AccountHolder, FcAccount, Filters, Session, SessionStatus, SessionTag,
+};
 use crate::store::Namespace;
 use crate::stripe::error::ApiError;
 use crate::stripe::ids::IdKind;
 use crate::stripe::list::List;
 use crate::stripe::params::{Field, Kind};
-use serde_json::{json, Value};
+use serde::Serialize;
+use serde_json::Value;
 
 const PERMISSIONS: Kind = Kind::Enum(&["balances", "ownership", "payment_method", "transactions"]);
 const SUBCATEGORIES: Kind = Kind::Enum(&[
@@ -129,7 +132,7 @@ pub fn create(ctx: &mut Ctx<'_>) -> HandlerResult {
     };
     // Check `expand[]` first (a new session has no accounts to look up): a bad path must
     // refuse the request before anything is stored.
-    let wire = session_wire(&ctx.ns.read(), &session);
+    let wire = session_object(&ctx.ns.read(), &session);
     ctx.check_expand(&wire)?;
     let mut session = session;
     let api_key = ctx
@@ -173,7 +176,7 @@ pub fn create(ctx: &mut Ctx<'_>) -> HandlerResult {
             }
         }
         let stored = ns.sessions.get(&session.id).cloned().unwrap_or(session);
-        session_wire(&ns, &stored)
+        session_object(&ns, &stored)
     };
     ctx.render(&wire)
 }
@@ -184,32 +187,51 @@ pub fn retrieve(ctx: &mut Ctx<'_>, id: &str) -> HandlerResult {
     let wire = {
         let ns = ctx.ns.read();
         let session = ns.sessions.get(id).ok_or_else(|| no_such("session", id))?;
-        session_wire(&ns, session)
+        session_object(&ns, session)
     };
     ctx.render(&wire)
 }
 
 /// A session as Stripe's server API renders it: the linked accounts embedded as a list.
-pub fn session_wire(ns: &Namespace, session: &Session) -> Value {
-    let accounts: Vec<&crate::model::financial_connections::FcAccount> = session
+/// A plain struct, serialised straight to the response (no intermediate JSON tree).
+#[derive(Debug, Serialize)]
+pub struct SessionWire {
+    id: String,
+    object: SessionTag,
+    account_holder: AccountHolder,
+    accounts: List<FcAccount>,
+    client_secret: String,
+    filters: Filters,
+    livemode: bool,
+    permissions: Vec<String>,
+    prefetch: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    return_url: Option<String>,
+}
+
+/// The wire form of a session, with its accounts looked up in `ns`.
+pub fn session_object(ns: &Namespace, session: &Session) -> SessionWire {
+    let accounts: Vec<FcAccount> = session
         .accounts
         .iter()
         .filter_map(|id| ns.fc_accounts.get(id))
-        .map(|l| &l.account)
+        .map(|l| l.account.clone())
         .collect();
-    let mut wire = json!({
-        "id": session.id,
-        "object": "financial_connections.session",
-        "account_holder": session.account_holder,
-        "accounts": List::new(accounts, false, "/v1/financial_connections/accounts"),
-        "client_secret": session.client_secret,
-        "filters": session.filters,
-        "livemode": false,
-        "permissions": session.permissions,
-        "prefetch": session.prefetch,
-    });
-    if let Some(url) = &session.return_url {
-        wire["return_url"] = json!(url);
+    SessionWire {
+        id: session.id.clone(),
+        object: SessionTag,
+        account_holder: session.account_holder.clone(),
+        accounts: List::new(accounts, false, "/v1/financial_connections/accounts"),
+        client_secret: session.client_secret.clone(),
+        filters: session.filters.clone(),
+        livemode: false,
+        permissions: session.permissions.clone(),
+        prefetch: session.prefetch.clone(),
+        return_url: session.return_url.clone(),
     }
-    wire
+}
+
+/// The wire form of a session as JSON (for callers that edit or embed it).
+pub fn session_wire(ns: &Namespace, session: &Session) -> Value {
+    serde_json::to_value(session_object(ns, session)).unwrap_or_default()
 }
