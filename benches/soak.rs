@@ -5,7 +5,7 @@
 //! logs, caches and event history are bounded.
 //!
 //! `scripts/soak.sh` runs it (`cargo bench --bench soak`); not part of the test command.
-//! Environment: `SOAK_ROUNDS` (default 4000 per worker), `SOAK_WORKERS` (8),
+//! Environment: `SOAK_ROUNDS` (default 40,000 per worker), `SOAK_WORKERS` (8),
 //! `SOAK_SECONDS` (600), `FCMOCK_BENCH_BIN` (default target/release/fcmock).
 
 use bytes::Bytes;
@@ -199,7 +199,7 @@ impl Worker {
 
 #[tokio::main]
 async fn main() {
-    let rounds = env_u64("SOAK_ROUNDS", 4000);
+    let rounds = env_u64("SOAK_ROUNDS", 40_000);
     let workers = env_u64("SOAK_WORKERS", 8);
     let budget = Duration::from_secs(env_u64("SOAK_SECONDS", 600));
     let bin = std::env::var("FCMOCK_BENCH_BIN").unwrap_or_else(|_| "target/release/fcmock".into());
