@@ -54,7 +54,7 @@ pub struct PageState {
 
 impl PageState {
     /// Records a target for a session and returns its index; `None` once the session has
-    /// declared [`TARGETS_PER_SESSION`] targets (a hosted URL already handed out must keep
+    /// declared `TARGETS_PER_SESSION` (8) targets (a hosted URL already handed out must keep
     /// pointing where it did, so no target is ever replaced).
     pub fn declare(&self, client_secret: &str, target: ReturnTarget) -> Option<usize> {
         let mut all = self.returns.lock();
