@@ -1,20 +1,15 @@
-//! The shared application handle: store, clock, ids, idempotency cache and settings, and
-//! the top-level split between Stripe's API, fcmock's control API and static answers.
+//! The shared application handle: store, clock, ids, idempotency cache, QA queues, webhook
+//! deliveries and settings. It sits low and knows no handler, so every layer above (engine,
+//! resources, the three front doors) can take it; which front door answers is `dispatch`'s.
 
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::fixtures::Fixtures;
-use crate::server::{Request, Response, Service};
+use crate::store::return_targets::ReturnTarget;
 use crate::store::Store;
 use crate::stripe::idempotency::IdempotencyCache;
 use crate::stripe::ids::{IdGenerator, IdKind};
-use crate::{api, control};
 use std::sync::Arc;
-use std::time::Instant;
-
-/// The body limit of `PUT /_fcmock/state` (a state export can be far larger than any API
-/// request).
-const STATE_IMPORT_LIMIT: usize = 512 * 1024 * 1024;
 
 /// How many idempotency keys are remembered across all namespaces.
 const IDEMPOTENCY_CAPACITY: usize = 100_000;
@@ -59,11 +54,11 @@ pub struct Inner {
     /// Seed for generated data (transactions): `--seed`, or random.
     pub seed: u64,
     /// Scenario and fault queues and the request log of the control API.
-    pub control: crate::control::ControlState,
+    pub control: crate::qa::ControlState,
     /// The webhook delivery queue and log.
     pub webhooks: crate::webhooks::Webhooks,
     /// The return URLs sessions declared for the hosted auth page.
-    pub auth_page: crate::auth_page::PageState,
+    pub return_targets: crate::store::return_targets::ReturnTargets,
 }
 
 impl std::ops::Deref for App {
@@ -94,8 +89,8 @@ impl App {
                 fixtures,
                 seed,
                 webhooks,
-                auth_page: crate::auth_page::PageState::default(),
-                control: crate::control::ControlState::default(),
+                return_targets: Default::default(),
+                control: crate::qa::ControlState::default(),
                 store: Store::default(),
                 clock: Clock::new(config.freeze_clock),
                 ids,
@@ -112,103 +107,25 @@ impl App {
         })
     }
 
+    /// fcmock's own done pages: where a plain browser (no SDK) lands.
+    pub fn browser_target(&self) -> ReturnTarget {
+        let base = &self.settings.public_url;
+        ReturnTarget {
+            success_url: format!("{base}/hosted/done/success"),
+            cancel_url: format!("{base}/hosted/done/cancel"),
+        }
+    }
+
+    /// The target named by a hosted URL's `return` parameter, or the done pages.
+    pub fn return_target(&self, client_secret: &str, index: Option<&str>) -> ReturnTarget {
+        index
+            .and_then(|i| i.parse::<usize>().ok())
+            .and_then(|i| self.return_targets.target(client_secret, i))
+            .unwrap_or_else(|| self.browser_target())
+    }
+
     /// A new request id.
     pub fn new_request_id(&self) -> String {
         self.ids.next(IdKind::Request)
     }
-}
-
-impl Service for App {
-    async fn call(&self, request: Request) -> Response {
-        let started = Instant::now();
-        let request_id = self.new_request_id();
-        // The log line needs the method and path after the request is handed over; copy
-        // them only when request logging is on.
-        let line = tracing::enabled!(target: "fcmock::request", tracing::Level::INFO)
-            .then(|| (request.method.clone(), request.path.clone()));
-        let (response, key) = if request.path.starts_with("/_fcmock/") {
-            (control::handle(self, &request).await, None)
-        } else if let Some(page) = crate::auth_page::handle(self, &request).await {
-            (page, None)
-        } else {
-            api::handle(self, request, &request_id).await
-        };
-        if let Some((method, path)) = line {
-            log_request(
-                &method,
-                &path,
-                &response,
-                started,
-                &request_id,
-                key.as_deref(),
-            );
-        }
-        response
-    }
-
-    fn body_limit(&self, method: &hyper::Method, path: &str, default: usize) -> usize {
-        // A saved state holds every object; QA must be able to load what it exported.
-        if method == hyper::Method::PUT && path == "/_fcmock/state" {
-            default.max(STATE_IMPORT_LIMIT)
-        } else {
-            default
-        }
-    }
-
-    fn body_error(&self, request: Request, too_large: bool) -> Response {
-        let request_id = self.new_request_id();
-        let error = if too_large {
-            crate::stripe::error::ApiError::invalid_request(
-                "The request body is too large. fcmock accepts bodies up to the size set by \
-                 --max-body-bytes.",
-            )
-            .with_status(413)
-        } else {
-            crate::stripe::error::ApiError::invalid_request(
-                "The request body could not be read: it ended before its declared length.",
-            )
-        };
-        let response = api::error_response(
-            self,
-            &error,
-            &request_id,
-            Some(&self.settings.default_stripe_version),
-        );
-        log_request(
-            &request.method,
-            &request.path,
-            &response,
-            Instant::now(),
-            &request_id,
-            None,
-        );
-        response
-    }
-}
-
-/// One log line per request: method, path, status, duration, request id and the masked key.
-fn log_request(
-    method: &hyper::Method,
-    path: &str,
-    response: &Response,
-    started: Instant,
-    request_id: &str,
-    key: Option<&str>,
-) {
-    // Masking allocates; skip it (and the line) when request logging is filtered out.
-    if !tracing::enabled!(target: "fcmock::request", tracing::Level::INFO) {
-        return;
-    }
-    let key = key.map(crate::stripe::auth::mask);
-    let micros = started.elapsed().as_micros() as u64;
-    tracing::info!(
-        target: "fcmock::request",
-        method = %method,
-        path,
-        status = response.status.as_u16(),
-        duration_us = micros,
-        request_id,
-        api_key = key.as_deref().unwrap_or("-"),
-        "request"
-    );
 }

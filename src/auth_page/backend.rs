@@ -10,7 +10,7 @@
 //! so scripted scenarios and the request log see them like any other.
 
 use crate::app::App;
-use crate::server::{Request, Response};
+use crate::http::{Request, Response};
 use bytes::Bytes;
 use hyper::header::{HeaderMap, HeaderName, HeaderValue, AUTHORIZATION, CONTENT_TYPE};
 use hyper::Method;

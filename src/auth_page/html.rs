@@ -1,7 +1,7 @@
 //! HTML building blocks for the hosted page: escaping, the page frame (inline CSS, no
 //! script), and the response headers every page carries.
 
-use crate::server::Response;
+use crate::http::Response;
 use hyper::header::{HeaderName, CACHE_CONTROL, LOCATION};
 
 /// Escapes text for HTML element content and double- or single-quoted attributes.

@@ -18,85 +18,13 @@
 //! clients declared ([`PageState`]), so the page never redirects anywhere else.
 
 pub mod backend;
-pub mod client_api;
 pub mod html;
-pub mod outcomes;
 pub mod pages;
 pub mod sdk;
 
 use crate::app::App;
-use crate::server::{Request, Response};
-use parking_lot::Mutex;
-use std::collections::HashMap;
-
-/// Where the hosted page sends the user when the flow ends.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ReturnTarget {
-    /// The manifest's `success_url`.
-    pub success_url: String,
-    /// The manifest's `cancel_url`.
-    pub cancel_url: String,
-}
-
-/// How many distinct return targets one session may declare (each synchronize with other
-/// `mobile[…]` values adds one); more only replace the last.
-const TARGETS_PER_SESSION: usize = 8;
-/// How many sessions' targets are remembered before the oldest are forgotten wholesale (a
-/// forgotten session's page falls back to fcmock's done pages).
-const SESSIONS_REMEMBERED: usize = 100_000;
-
-/// The return targets sessions declared through `synchronize`, by client secret. The hosted
-/// URL names one by index (`&return=N`), so a link cannot carry a redirect target of its own.
-#[derive(Default)]
-pub struct PageState {
-    returns: Mutex<HashMap<String, Vec<ReturnTarget>>>,
-}
-
-impl PageState {
-    /// Records a target for a session and returns its index; `None` once the session has
-    /// declared `TARGETS_PER_SESSION` (8) targets (a hosted URL already handed out must keep
-    /// pointing where it did, so no target is ever replaced).
-    pub fn declare(&self, client_secret: &str, target: ReturnTarget) -> Option<usize> {
-        let mut all = self.returns.lock();
-        if all.len() >= SESSIONS_REMEMBERED && !all.contains_key(client_secret) {
-            all.clear();
-        }
-        let targets = all.entry(client_secret.to_string()).or_default();
-        if let Some(i) = targets.iter().position(|t| *t == target) {
-            return Some(i);
-        }
-        if targets.len() >= TARGETS_PER_SESSION {
-            return None;
-        }
-        targets.push(target);
-        Some(targets.len() - 1)
-    }
-
-    /// The target a session declared under `index`.
-    pub fn target(&self, client_secret: &str, index: usize) -> Option<ReturnTarget> {
-        self.returns
-            .lock()
-            .get(client_secret)
-            .and_then(|t| t.get(index).cloned())
-    }
-}
-
-/// fcmock's own done pages: where a plain browser (no SDK) lands.
-pub fn browser_target(app: &App) -> ReturnTarget {
-    let base = &app.settings.public_url;
-    ReturnTarget {
-        success_url: format!("{base}/hosted/done/success"),
-        cancel_url: format!("{base}/hosted/done/cancel"),
-    }
-}
-
-/// The target named by a hosted URL's `return` parameter, or the done pages.
-pub fn target_for(app: &App, client_secret: &str, index: Option<&str>) -> ReturnTarget {
-    index
-        .and_then(|i| i.parse::<usize>().ok())
-        .and_then(|i| app.auth_page.target(client_secret, i))
-        .unwrap_or_else(|| browser_target(app))
-}
+use crate::http::{Request, Response};
+pub use crate::store::return_targets::ReturnTarget;
 
 /// Answers the hosted page (`/hosted/…`) and the example backend
 /// (`/financial-connections-sheet`); `None` for every other path.

@@ -8,31 +8,20 @@
 //! client declared ([`super::PageState`]) or to fcmock's done pages.
 
 use super::html::{self, escape, hidden};
-use super::{outcomes, target_for, ReturnTarget};
 use crate::app::App;
+use crate::engine::outcomes;
 use crate::engine::{self, Cause, Completion};
 use crate::fixtures::{
     Failure, Institution, LoginKind, Outcome, PasswordChallenge, ScenarioFixture,
 };
+use crate::http::{Request, Response};
 use crate::model::financial_connections::{Session, SessionStatus};
-use crate::server::{Request, Response};
+use crate::store::return_targets::ReturnTarget;
 use crate::store::SharedNamespace;
 use hyper::Method;
 
 /// The form every step posts to.
 const POST_PATH: &str = "/hosted/auth";
-
-/// The completion a scripted outcome stands for.
-pub fn scripted_completion(scripted: &ScenarioFixture) -> Completion {
-    match scripted.outcome {
-        Outcome::Success => Completion::Success {
-            institution: scripted.institution.clone(),
-            accounts: scripted.accounts.clone(),
-        },
-        Outcome::Cancel => Completion::Cancel,
-        Outcome::Failure => Completion::Failure(scripted.failure.unwrap_or(Failure::ApiError)),
-    }
-}
 
 /// Answers every `/hosted/…` request.
 pub fn handle(app: &App, request: &Request) -> Response {
@@ -141,12 +130,14 @@ struct Flow<'a> {
 impl<'a> Flow<'a> {
     fn open(app: &'a App, form: &Form) -> Option<Flow<'a>> {
         let secret = form.get("client_secret")?.to_string();
-        let (ns, session_id) = super::client_api::find_session(app, &secret).ok()?;
+        let (ns, session_id) =
+            crate::resources::financial_connections::client_side::find_session(app, &secret)
+                .ok()?;
         let return_index = form
             .get("return")
             .filter(|r| r.parse::<usize>().is_ok())
             .map(str::to_string);
-        let target = target_for(app, &secret, return_index.as_deref());
+        let target = app.return_target(&secret, return_index.as_deref());
         Some(Flow {
             app,
             secret,
@@ -234,7 +225,7 @@ impl<'a> Flow<'a> {
                 let completion = session
                     .scripted
                     .as_ref()
-                    .map(scripted_completion)
+                    .map(Completion::scripted)
                     .unwrap_or(Completion::Cancel);
                 if let Err(message) = self.complete(completion) {
                     return html::problem(400, "Could not cancel", &message);
@@ -249,7 +240,7 @@ impl<'a> Flow<'a> {
         }
         if let Some(scripted) = &session.scripted {
             // QA's script wins over whatever was clicked.
-            if let Err(message) = self.complete(scripted_completion(scripted)) {
+            if let Err(message) = self.complete(Completion::scripted(scripted)) {
                 return html::problem(400, "The scripted outcome could not be applied", &message);
             }
             return self.result();

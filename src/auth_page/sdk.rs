@@ -1,4 +1,4 @@
-//! SDK-shaped results (`/_fcmock/sdk/…`): what flutter_stripe / React Native's method
+//! SDK-shaped results (served by the control API at `/_fcmock/sdk/…`): what flutter_stripe / React Native's method
 //! channel and Stripe.js hand the app when the flow ends, for tests that fake the SDK.
 //!
 //! A request names a session by client secret. Its scripted outcome is played first; a
@@ -15,14 +15,12 @@
 //! - failures: Android copies the API error's message into `localizedMessage`; iOS shows
 //!   Stripe's generic text there for non-card errors (`NSError.stp_error`).
 
-use super::client_api;
 use crate::app::App;
 use crate::engine::{self, Cause};
 use crate::model::financial_connections::{FcAccount, SessionStatus};
 use crate::model::token::Token;
-use crate::server::{Request, Response};
+use crate::resources::financial_connections::client_side as client_api;
 use crate::stripe::error::ApiError;
-use hyper::Method;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 use std::time::Duration;
@@ -51,80 +49,11 @@ pub enum SdkMethod {
     Token,
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-struct Body {
-    client_secret: String,
-    #[serde(default)]
-    platform: Option<Platform>,
-    #[serde(default, alias = "wait_ms")]
-    wait_ms: Option<u64>,
-}
-
-/// Answers `/_fcmock/sdk/…`; `None` for every other path (the control API handles it).
-pub async fn handle(app: &App, request: &Request) -> Option<Response> {
-    let rest = request.path.strip_prefix("/_fcmock/sdk/")?;
-    let (sdk, method) = rest.split_once('/')?;
-    let method = match method {
-        "collect_financial_connections_accounts" => SdkMethod::Accounts,
-        "collect_bank_account_token" => SdkMethod::Token,
-        _ => return Some(control_error(app, not_found(request))),
-    };
-    if sdk != "flutter" && sdk != "js" {
-        return Some(control_error(app, not_found(request)));
-    }
-    if request.method != Method::POST {
-        return Some(control_error(
-            app,
-            ApiError::invalid_request(format!("Use POST for {}.", request.path)).with_status(405),
-        ));
-    }
-    let body: Body = match crate::control::parse_body(&request.body) {
-        Ok(body) => body,
-        Err(e) => return Some(control_error(app, e)),
-    };
-    let payload = if sdk == "flutter" {
-        let Some(platform) = body.platform else {
-            return Some(control_error(
-                app,
-                ApiError::missing_parameter("platform").with_param("platform"),
-            ));
-        };
-        match settle(app, &body.client_secret, body.wait_ms.unwrap_or(0)).await {
-            Ok(()) => flutter_result(app, &body.client_secret, platform, method),
-            Err(e) => return Some(control_error(app, e)),
-        }
-    } else {
-        match settle(app, &body.client_secret, body.wait_ms.unwrap_or(0)).await {
-            Ok(()) => js_result(app, &body.client_secret, method),
-            Err(e) => return Some(control_error(app, e)),
-        }
-    };
-    let bytes = serde_json::to_vec_pretty(&payload).unwrap_or_default();
-    Some(Response::new(200, "application/json", bytes))
-}
-
-fn not_found(request: &Request) -> ApiError {
-    ApiError::invalid_request(format!(
-        "Unknown SDK route: {}. Use /_fcmock/sdk/{{flutter|js}}/{{collect_financial_connections_accounts|collect_bank_account_token}}.",
-        request.path
-    ))
-    .with_status(404)
-}
-
-fn control_error(app: &App, e: ApiError) -> Response {
-    Response::new(
-        e.status,
-        "application/json",
-        e.to_body("req_control", app.clock.now()),
-    )
-}
-
 /// Plays the session's scripted outcome, or waits up to `wait_ms` for it to end. An unknown
 /// client secret is not an error here: the SDK would report it as a failure, and so does
 /// the payload. A session still pending after the wait is a 409: the SDK would still be
 /// showing the flow, and no result exists yet.
-async fn settle(app: &App, client_secret: &str, wait_ms: u64) -> Result<(), ApiError> {
+pub async fn settle(app: &App, client_secret: &str, wait_ms: u64) -> Result<(), ApiError> {
     let Ok((ns, id)) = client_api::find_session(app, client_secret) else {
         return Ok(());
     };
@@ -140,7 +69,7 @@ async fn settle(app: &App, client_secret: &str, wait_ms: u64) -> Result<(), ApiE
                 app,
                 &mut ns,
                 &id,
-                super::pages::scripted_completion(&scripted),
+                engine::Completion::scripted(&scripted),
                 &Cause::default(),
             )?;
         }

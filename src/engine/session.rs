@@ -2,7 +2,9 @@
 
 use super::{emit, refresh, wall_ms, Cause};
 use crate::app::App;
-use crate::fixtures::{AccountFixture, AccountStatus, Failure, Institution};
+use crate::fixtures::{
+    AccountFixture, AccountStatus, Failure, Institution, Outcome, ScenarioFixture,
+};
 use crate::model::financial_connections::{
     AccountTag, FcAccount, LinkInfo, LinkedAccount, SessionStatus,
 };
@@ -25,6 +27,21 @@ pub enum Completion {
     Cancel,
     /// The flow failed.
     Failure(Failure),
+}
+
+impl Completion {
+    /// The completion a scripted outcome (a scenario file, a queued or per-session
+    /// scenario) stands for: every path that plays a script ends the session the same way.
+    pub fn scripted(scripted: &ScenarioFixture) -> Completion {
+        match scripted.outcome {
+            Outcome::Success => Completion::Success {
+                institution: scripted.institution.clone(),
+                accounts: scripted.accounts.clone(),
+            },
+            Outcome::Cancel => Completion::Cancel,
+            Outcome::Failure => Completion::Failure(scripted.failure.unwrap_or(Failure::ApiError)),
+        }
+    }
 }
 
 /// Completes a pending session. Returns the ids of the accounts it linked.

@@ -5,7 +5,7 @@
 //! large `account` object with the defaults a freshly created test account shows.
 
 use super::{object_tag, Metadata};
-use crate::store::table::HasId;
+use crate::model::HasId;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;

@@ -1,7 +1,7 @@
 //! The Customer: the account holder of most Financial Connections sessions.
 
 use super::{object_tag, Address, Metadata};
-use crate::store::table::HasId;
+use crate::model::HasId;
 use serde::{Deserialize, Serialize};
 
 object_tag!(

@@ -1,7 +1,7 @@
 //! Events (`evt_…`): the record of every state change, delivered to webhook endpoints.
 
 use super::object_tag;
-use crate::store::table::HasId;
+use crate::model::HasId;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 

@@ -6,7 +6,7 @@
 //! exports; only the wire part is ever rendered.
 
 use super::object_tag;
-use crate::store::table::HasId;
+use crate::model::HasId;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 

@@ -44,6 +44,12 @@ macro_rules! object_tag {
 }
 pub(crate) use object_tag;
 
+/// An object that knows its own id, so a table can rebuild its index from saved rows.
+pub trait HasId {
+    /// The object's id.
+    fn id(&self) -> &str;
+}
+
 /// `metadata`: string keys to string values, in the order they were set.
 pub type Metadata = serde_json::Map<String, serde_json::Value>;
 

@@ -1,7 +1,7 @@
 //! PaymentMethods of type `us_bank_account`, made from Financial Connections accounts.
 
 use super::{object_tag, Address, Metadata};
-use crate::store::table::HasId;
+use crate::model::HasId;
 use serde::{Deserialize, Serialize};
 
 object_tag!(

@@ -8,7 +8,7 @@
 
 use super::object_tag;
 use crate::fixtures::AccountFixture;
-use crate::store::table::HasId;
+use crate::model::HasId;
 use serde::{Deserialize, Serialize};
 
 object_tag!(

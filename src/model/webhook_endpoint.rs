@@ -2,7 +2,7 @@
 //! secret their `Stripe-Signature` is made with.
 
 use super::{object_tag, Metadata};
-use crate::store::table::HasId;
+use crate::model::HasId;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 

@@ -2,13 +2,13 @@
 //! be the holder of a Financial Connections session (the flow flutter_stripe's example server
 //! uses to collect bank-account tokens).
 
-use crate::api::{Ctx, HandlerResult};
 use crate::model::account::Account;
 use crate::model::Metadata;
-use crate::resources::customers::merge_metadata;
+use crate::resources::handler::{Ctx, Handler, HandlerResult, ObjectKind, Resource, Route};
 use crate::stripe::error::ApiError;
 use crate::stripe::ids::IdKind;
 use crate::stripe::params::{Field, Kind, METADATA};
+use crate::stripe::shapes::merge_metadata;
 use std::collections::BTreeMap;
 
 const CREATE: &[Field] = &[
@@ -31,6 +31,32 @@ const CREATE: &[Field] = &[
     Field::new("settings", Kind::Any),
     Field::new("tos_acceptance", Kind::Any),
 ];
+
+/// Connect accounts: the account holders of platform sessions, and `Stripe-Account` targets.
+pub const RESOURCE: Resource = Resource {
+    routes: &[
+        Route::secret("POST", "/v1/accounts", Handler::Collection(create)),
+        Route::secret("GET", "/v1/accounts/{account}", Handler::Member(retrieve)),
+    ],
+    objects: &[ObjectKind {
+        object: "account",
+        prefix: Some("acct"),
+        expandable: &[
+            "business_profile",
+            "capabilities",
+            "company",
+            "controller",
+            "external_accounts",
+            "future_requirements",
+            "individual",
+            "requirements",
+            "settings",
+            "tos_acceptance",
+        ],
+        lookup: Some(|ns, id| ns.accounts.get(id).map(|a| a.to_wire())),
+    }],
+    events: &[],
+};
 
 /// `POST /v1/accounts`
 pub fn create(ctx: &mut Ctx<'_>) -> HandlerResult {

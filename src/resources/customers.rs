@@ -4,26 +4,18 @@
 //! tombstone: Stripe answers a later retrieve with `{"id", "object": "customer", "deleted":
 //! true}` (status 200; the OpenAPI response is `anyOf[customer, deleted_customer]`).
 
-use crate::api::{Ctx, HandlerResult};
 use crate::engine;
 use crate::model::customer::{Customer, CustomerTag, DeletedCustomer, InvoiceSettings, Shipping};
-use crate::model::{Address, Metadata};
+use crate::model::Metadata;
 use crate::resources::events;
+use crate::resources::handler::{Ctx, Handler, HandlerResult, ObjectKind, Resource, Route};
+use crate::store::Namespace;
 use crate::stripe::error::ApiError;
 use crate::stripe::ids::IdKind;
 use crate::stripe::list::{List, ListParams, PAGINATION};
-use crate::stripe::params::{Field, Kind, Param, ParamMap, METADATA};
-
-/// Stripe's `address` hash parameter (customers, billing details); every field may be
-/// unset with `""`.
-pub const ADDRESS: &[Field] = &[
-    Field::new("city", Kind::String).emptiable(),
-    Field::new("country", Kind::String).emptiable(),
-    Field::new("line1", Kind::String).emptiable(),
-    Field::new("line2", Kind::String).emptiable(),
-    Field::new("postal_code", Kind::String).emptiable(),
-    Field::new("state", Kind::String).emptiable(),
-];
+use crate::stripe::params::{Field, Kind, ParamMap, METADATA};
+use crate::stripe::shapes::{address, in_range, merge_metadata, ADDRESS};
+use serde_json::Value;
 
 const SHIPPING: &[Field] = &[
     Field::new("address", Kind::Object(ADDRESS)).required(),
@@ -90,6 +82,51 @@ const LIST: &[Field] = &[
     Field::new("created", Kind::Range),
     Field::new("test_clock", Kind::String),
 ];
+
+/// Customers: the account holders of Financial Connections sessions.
+pub const RESOURCE: Resource = Resource {
+    routes: &[
+        Route::secret("POST", "/v1/customers", Handler::Collection(create)),
+        Route::secret("GET", "/v1/customers", Handler::Collection(list)),
+        Route::secret("GET", "/v1/customers/{customer}", Handler::Member(retrieve)),
+        Route::secret("POST", "/v1/customers/{customer}", Handler::Member(update)),
+        Route::secret(
+            "DELETE",
+            "/v1/customers/{customer}",
+            Handler::Member(delete),
+        ),
+    ],
+    objects: &[ObjectKind {
+        object: "customer",
+        prefix: Some("cus"),
+        expandable: &[
+            "address",
+            "cash_balance",
+            "default_source",
+            "discount",
+            "invoice_settings",
+            "shipping",
+            "sources",
+            "subscriptions",
+            "tax",
+            "tax_ids",
+            "test_clock",
+        ],
+        lookup: Some(lookup),
+    }],
+    events: &["customer.created", "customer.updated", "customer.deleted"],
+};
+
+/// A customer (or its deleted stub) for `expand[]`.
+fn lookup(ns: &Namespace, id: &str) -> Option<Value> {
+    match ns.customers.get(id) {
+        Some(c) => serde_json::to_value(c).ok(),
+        None => ns
+            .deleted_customers
+            .get(id)
+            .and_then(|c| serde_json::to_value(c).ok()),
+    }
+}
 
 /// `POST /v1/customers`
 pub fn create(ctx: &mut Ctx<'_>) -> HandlerResult {
@@ -232,21 +269,6 @@ pub fn list(ctx: &mut Ctx<'_>) -> HandlerResult {
     ctx.render(&list)
 }
 
-/// Whether `value` satisfies a `created` filter: an exact integer or `{gt,gte,lt,lte}`.
-pub fn in_range(range: &Param, value: i64) -> bool {
-    match range {
-        Param::Str(s) => s.parse::<i64>().is_ok_and(|v| v == value),
-        Param::Map(m) => {
-            let bound = |k: &str| m.int(k);
-            bound("gt").is_none_or(|b| value > b)
-                && bound("gte").is_none_or(|b| value >= b)
-                && bound("lt").is_none_or(|b| value < b)
-                && bound("lte").is_none_or(|b| value <= b)
-        }
-        Param::List(_) => false,
-    }
-}
-
 /// Parameters that name other objects fcmock does not hold (sources, coupons, promotion
 /// codes, payment methods) are refused the way Stripe refuses an unknown id.
 fn reject_unknown_references(p: &ParamMap) -> Result<(), ApiError> {
@@ -271,41 +293,6 @@ fn reject_unknown_references(p: &ParamMap) -> Result<(), ApiError> {
 /// Optional text: `""` unsets the value.
 fn text(value: &str) -> Option<String> {
     (!value.is_empty()).then(|| value.to_string())
-}
-
-/// An `address` hash parameter as an [`Address`]; empty values are unset.
-pub fn address(p: &ParamMap) -> Address {
-    let get = |k: &str| p.str(k).and_then(text);
-    Address {
-        city: get("city"),
-        country: get("country"),
-        line1: get("line1"),
-        line2: get("line2"),
-        postal_code: get("postal_code"),
-        state: get("state"),
-    }
-}
-
-/// Merges metadata the way Stripe does: keys are added or replaced, an empty value deletes
-/// its key, and `metadata=""` clears everything.
-pub fn merge_metadata(metadata: &mut Metadata, param: Option<&Param>) {
-    match param {
-        Some(Param::Str(s)) if s.is_empty() => metadata.clear(),
-        Some(Param::Map(m)) => {
-            for (k, v) in m.iter() {
-                match v.as_str() {
-                    Some("") | None => {
-                        metadata.remove(k);
-                    }
-                    Some(value) => {
-                        metadata
-                            .insert(k.to_string(), serde_json::Value::String(value.to_string()));
-                    }
-                }
-            }
-        }
-        _ => {}
-    }
 }
 
 fn apply(c: &mut Customer, p: &ParamMap) {

@@ -6,12 +6,12 @@
 //! exact names), `created` (an integer or a range) and `delivery_success`. It also holds the
 //! helpers resources use to emit their own events.
 
-use super::customers::in_range;
-use crate::api::{Ctx, HandlerResult};
 use crate::engine::Cause;
+use crate::resources::handler::{Ctx, Handler, HandlerResult, Resource, Route};
 use crate::stripe::error::ApiError;
 use crate::stripe::list::{List, ListParams, PAGINATION};
 use crate::stripe::params::{Field, Kind};
+use crate::stripe::shapes::in_range;
 use serde_json::{Map, Value};
 
 /// Stripe's limit on `types[]` ("up to 20", API reference, List all events).
@@ -73,6 +73,16 @@ pub fn type_matches(filter: &str, event_type: &str) -> bool {
         None => filter == event_type,
     }
 }
+
+/// Events: what changed, as Stripe records it (the engine emits them).
+pub const RESOURCE: Resource = Resource {
+    routes: &[
+        Route::secret("GET", "/v1/events", Handler::Collection(list)),
+        Route::secret("GET", "/v1/events/{id}", Handler::Member(retrieve)),
+    ],
+    objects: &[],
+    events: &[],
+};
 
 /// `GET /v1/events`
 pub fn list(ctx: &mut Ctx<'_>) -> HandlerResult {

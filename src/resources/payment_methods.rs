@@ -2,17 +2,17 @@
 //! or from raw account and routing numbers), retrieve, update, attach, detach, list, and a
 //! customer's list.
 
-use crate::api::{Ctx, HandlerResult};
 use crate::model::payment_method::{
     BillingDetails, Networks, PaymentMethod, PaymentMethodTag, UsBankAccount,
 };
 use crate::model::{Address, Metadata};
-use crate::resources::customers::{address, merge_metadata, ADDRESS};
+use crate::resources::handler::{Ctx, Handler, HandlerResult, ObjectKind, Resource, Route};
 use crate::store::table::KeySet;
 use crate::stripe::error::ApiError;
 use crate::stripe::ids::IdKind;
 use crate::stripe::list::{List, ListParams, PAGINATION};
 use crate::stripe::params::{Field, Kind, ParamMap, METADATA};
+use crate::stripe::shapes::{address, merge_metadata, ADDRESS};
 use std::hash::{Hash, Hasher};
 
 const BILLING_DETAILS: &[Field] = &[
@@ -71,6 +71,50 @@ const CUSTOMER_LIST: &[Field] = &[
     PAGINATION[2],
     Field::new("type", Kind::String),
 ];
+
+/// PaymentMethods of type `us_bank_account`, made from linked Financial Connections accounts.
+pub const RESOURCE: Resource = Resource {
+    routes: &[
+        Route::secret("POST", "/v1/payment_methods", Handler::Collection(create)),
+        Route::secret("GET", "/v1/payment_methods", Handler::Collection(list)),
+        Route::secret(
+            "GET",
+            "/v1/payment_methods/{payment_method}",
+            Handler::Member(retrieve),
+        ),
+        Route::secret(
+            "POST",
+            "/v1/payment_methods/{payment_method}",
+            Handler::Member(update),
+        ),
+        Route::secret(
+            "POST",
+            "/v1/payment_methods/{payment_method}/attach",
+            Handler::Member(attach),
+        ),
+        Route::secret(
+            "POST",
+            "/v1/payment_methods/{payment_method}/detach",
+            Handler::Member(detach),
+        ),
+        Route::secret(
+            "GET",
+            "/v1/customers/{customer}/payment_methods",
+            Handler::Member(list_for_customer),
+        ),
+    ],
+    objects: &[ObjectKind {
+        object: "payment_method",
+        prefix: Some("pm"),
+        expandable: &["billing_details", "customer", "us_bank_account"],
+        lookup: Some(|ns, id| {
+            ns.payment_methods
+                .get(id)
+                .and_then(|p| serde_json::to_value(p).ok())
+        }),
+    }],
+    events: &[],
+};
 
 /// `POST /v1/payment_methods`
 pub fn create(ctx: &mut Ctx<'_>) -> HandlerResult {

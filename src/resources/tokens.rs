@@ -5,9 +5,36 @@
 //! Tokens are minted by the engine when a token-collecting session succeeds
 //! ([`crate::engine::complete_session`]); this module only reads and spends them.
 
-use crate::api::{Ctx, HandlerResult};
+use crate::resources::handler::{Ctx, Handler, HandlerResult, ObjectKind, Resource, Route};
 use crate::stripe::error::ApiError;
 use crate::stripe::params::{Field, Kind, METADATA};
+
+/// Bank-account tokens (`btok_…`) and the external accounts made from them.
+pub const RESOURCE: Resource = Resource {
+    routes: &[
+        Route::secret("GET", "/v1/tokens/{token}", Handler::Member(retrieve)),
+        Route::secret(
+            "POST",
+            "/v1/accounts/{account}/external_accounts",
+            Handler::Member(create_external_account),
+        ),
+    ],
+    objects: &[
+        ObjectKind {
+            object: "token",
+            prefix: Some("btok"),
+            expandable: &["bank_account", "card"],
+            lookup: Some(|ns, id| ns.tokens.get(id).and_then(|t| serde_json::to_value(t).ok())),
+        },
+        ObjectKind {
+            object: "bank_account",
+            prefix: None,
+            expandable: &["account", "customer", "future_requirements", "requirements"],
+            lookup: None,
+        },
+    ],
+    events: &[],
+};
 
 /// `GET /v1/tokens/{id}`
 pub fn retrieve(ctx: &mut Ctx<'_>, id: &str) -> HandlerResult {
@@ -70,7 +97,7 @@ pub fn create_external_account(ctx: &mut Ctx<'_>, account_id: &str) -> HandlerRe
         bank_account.default_for_currency =
             Some(p.bool("default_for_currency").unwrap_or(false) || first_in_currency);
         let mut metadata = crate::model::Metadata::new();
-        crate::resources::customers::merge_metadata(&mut metadata, p.get("metadata"));
+        crate::stripe::shapes::merge_metadata(&mut metadata, p.get("metadata"));
         bank_account.metadata = Some(metadata);
         let wire = serde_json::to_value(&bank_account)
             .map_err(|e| ApiError::internal(format!("could not render a bank account: {e}")))?;

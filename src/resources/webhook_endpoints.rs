@@ -5,14 +5,14 @@
 //! `whsec_…` secret its deliveries are signed with is returned only by create, as in Stripe
 //! ("only returned at creation", API reference, The Webhook Endpoint object).
 
-use super::customers::merge_metadata;
-use crate::api::{Ctx, HandlerResult};
 use crate::model::webhook_endpoint::{DeletedWebhookEndpoint, WebhookEndpoint, WebhookEndpointTag};
 use crate::model::Metadata;
+use crate::resources::handler::{Ctx, Handler, HandlerResult, Resource, Route};
 use crate::stripe::error::ApiError;
 use crate::stripe::ids::IdKind;
 use crate::stripe::list::{List, ListParams, PAGINATION};
 use crate::stripe::params::{Field, Kind, ParamMap, METADATA};
+use crate::stripe::shapes::merge_metadata;
 use serde_json::Value;
 
 const EVENTS: Kind = Kind::Array(&Kind::String);
@@ -35,6 +35,31 @@ const UPDATE: &[Field] = &[
 ];
 
 const LIST: &[Field] = &[PAGINATION[0], PAGINATION[1], PAGINATION[2]];
+
+/// Webhook endpoints: where this key's events are delivered.
+pub const RESOURCE: Resource = Resource {
+    routes: &[
+        Route::secret("POST", "/v1/webhook_endpoints", Handler::Collection(create)),
+        Route::secret("GET", "/v1/webhook_endpoints", Handler::Collection(list)),
+        Route::secret(
+            "GET",
+            "/v1/webhook_endpoints/{webhook_endpoint}",
+            Handler::Member(retrieve),
+        ),
+        Route::secret(
+            "POST",
+            "/v1/webhook_endpoints/{webhook_endpoint}",
+            Handler::Member(update),
+        ),
+        Route::secret(
+            "DELETE",
+            "/v1/webhook_endpoints/{webhook_endpoint}",
+            Handler::Member(delete),
+        ),
+    ],
+    objects: &[],
+    events: &[],
+};
 
 /// `POST /v1/webhook_endpoints`
 pub fn create(ctx: &mut Ctx<'_>) -> HandlerResult {

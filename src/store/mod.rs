@@ -5,6 +5,7 @@
 //! keys never wait for each other, and critical sections stay short (look up or change, then
 //! release before rendering). The locks are never held across an `.await`.
 
+pub mod return_targets;
 pub mod table;
 
 use crate::model::account::Account;

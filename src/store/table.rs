@@ -236,11 +236,7 @@ impl<T: Serialize> Serialize for Table<T> {
     }
 }
 
-/// Objects that know their own id (needed to rebuild a table from saved rows).
-pub trait HasId {
-    /// The object's id.
-    fn id(&self) -> &str;
-}
+pub use crate::model::HasId;
 
 impl<'de, T: DeserializeOwned + HasId> Deserialize<'de> for Table<T> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {

@@ -8,3 +8,4 @@ pub mod idempotency;
 pub mod ids;
 pub mod list;
 pub mod params;
+pub mod shapes;

@@ -14,12 +14,9 @@
 
 pub mod signature;
 
-use crate::app::App;
 use crate::model::event::Event;
-use crate::server::{Request, Response};
 use crate::store::{Namespace, Store};
 use crate::stripe::auth::mask;
-use crate::stripe::error::ApiError;
 use bytes::Bytes;
 use http_body_util::Full;
 use hyper::Method;
@@ -27,8 +24,7 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use parking_lot::Mutex;
-use serde::{Deserialize, Serialize};
-use serde_json::json;
+use serde::Serialize;
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
@@ -188,7 +184,12 @@ impl Webhooks {
         }
     }
 
-    /// The global `--webhook` endpoint, if any.
+    /// Retry and timeout settings of deliveries.
+    pub fn settings(&self) -> &DeliverySettings {
+        &self.shared.settings
+    }
+
+    /// The `--webhook` endpoint, if one was given.
     pub fn global(&self) -> Option<&GlobalEndpoint> {
         self.shared.global.as_ref()
     }
@@ -567,88 +568,6 @@ fn finish(shared: &Shared, store: &Store, job: &Job, final_state: DeliveryState)
         }
     }
     shared.finished.notify_waiters();
-}
-
-/// The body of `POST /_fcmock/webhooks/flush`.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct FlushBody {
-    /// Wait only for this key's deliveries (and count only them).
-    #[serde(default)]
-    api_key: Option<String>,
-    /// Retry at once instead of waiting for the back-off.
-    #[serde(default)]
-    skip_backoff: bool,
-    /// How long to wait at most (default 30 s).
-    #[serde(default)]
-    timeout_ms: Option<u64>,
-}
-
-/// Answers fcmock's webhook control routes (`/_fcmock/webhooks…`), or `None` for any other
-/// path:
-///
-/// - `GET /_fcmock/webhooks`: the global endpoint, the retry settings, pending deliveries;
-/// - `POST /_fcmock/webhooks/flush`: `{"api_key"?, "skip_backoff"?, "timeout_ms"?}` → waits
-///   until no delivery is pending → `{"delivered", "failed", "pending"}`;
-/// - `GET /_fcmock/webhooks/deliveries?api_key=&event=`: the delivery log, oldest first.
-pub async fn control(app: &App, request: &Request) -> Option<Response> {
-    let rest = request.path.strip_prefix("/_fcmock/webhooks")?;
-    if !(rest.is_empty() || rest.starts_with('/')) {
-        return None;
-    }
-    let query: HashMap<String, String> = form_urlencoded::parse(request.query.as_bytes())
-        .into_owned()
-        .collect();
-    let webhooks = &app.webhooks;
-    let result = match (&request.method, rest) {
-        (&Method::GET, "" | "/") => {
-            let settings = &webhooks.shared.settings;
-            Ok(json!({
-                "global": webhooks.global(),
-                "retry_base_ms": settings.retry_base.as_millis() as u64,
-                "max_attempts": settings.max_attempts,
-                "attempt_timeout_ms": ATTEMPT_TIMEOUT.as_millis() as u64,
-                "pending": webhooks.pending(None),
-            }))
-        }
-        (&Method::POST, "/flush") => match crate::control::parse_body::<FlushBody>(&request.body) {
-            Ok(body) => {
-                let timeout = body
-                    .timeout_ms
-                    .map(Duration::from_millis)
-                    .unwrap_or(FLUSH_TIMEOUT);
-                let result = webhooks
-                    .flush(body.api_key.as_deref(), body.skip_backoff, timeout)
-                    .await;
-                serde_json::to_value(result).map_err(|e| ApiError::internal(e.to_string()))
-            }
-            Err(e) => Err(e),
-        },
-        (&Method::GET, "/deliveries") => {
-            let log = webhooks.deliveries(
-                query.get("api_key").map(String::as_str),
-                query.get("event").map(String::as_str),
-            );
-            serde_json::to_value(log).map_err(|e| ApiError::internal(e.to_string()))
-        }
-        _ => Err(ApiError::invalid_request(format!(
-            "Unknown control API route: {} {}. The README lists the webhook control routes.",
-            request.method, request.path
-        ))
-        .with_status(404)),
-    };
-    Some(match result {
-        Ok(body) => Response::new(
-            200,
-            "application/json",
-            serde_json::to_vec_pretty(&body).unwrap_or_default(),
-        ),
-        Err(e) => Response::new(
-            e.status,
-            "application/json",
-            e.to_body("req_control", app.clock.now()),
-        ),
-    })
 }
 
 #[cfg(test)]

@@ -1,9 +1,9 @@
 //! Accounts: list, retrieve, disconnect, refresh, subscribe, unsubscribe, and owners.
 
 use super::no_such;
-use crate::api::{Ctx, HandlerResult};
 use crate::engine::{self, refresh::inactive_error, Cause};
 use crate::model::financial_connections::FcAccount;
+use crate::resources::handler::{Ctx, Handler, HandlerResult, ObjectKind, Resource, Route};
 use crate::store::table::KeySet;
 use crate::stripe::error::ApiError;
 use crate::stripe::list::{List, ListParams, PAGINATION};
@@ -50,6 +50,89 @@ fn cause(ctx: &Ctx<'_>) -> Cause {
 fn settle_due(ctx: &Ctx<'_>) {
     engine::settle_namespace(ctx.app, &mut ctx.ns.write(), false);
 }
+
+/// Linked accounts: list, retrieve, refresh, subscribe, disconnect, owners.
+pub const RESOURCE: Resource = Resource {
+    routes: &[
+        Route::secret(
+            "GET",
+            "/v1/financial_connections/accounts",
+            Handler::Collection(list),
+        ),
+        Route::secret(
+            "GET",
+            "/v1/financial_connections/accounts/{account}",
+            Handler::Member(retrieve),
+        ),
+        Route::secret(
+            "POST",
+            "/v1/financial_connections/accounts/{account}/disconnect",
+            Handler::Member(disconnect),
+        ),
+        Route::secret(
+            "POST",
+            "/v1/financial_connections/accounts/{account}/refresh",
+            Handler::Member(refresh),
+        ),
+        Route::secret(
+            "POST",
+            "/v1/financial_connections/accounts/{account}/subscribe",
+            Handler::Member(subscribe),
+        ),
+        Route::secret(
+            "POST",
+            "/v1/financial_connections/accounts/{account}/unsubscribe",
+            Handler::Member(unsubscribe),
+        ),
+        Route::secret(
+            "GET",
+            "/v1/financial_connections/accounts/{account}/owners",
+            Handler::Member(owners),
+        ),
+    ],
+    objects: &[
+        ObjectKind {
+            object: "financial_connections.account",
+            prefix: Some("fca"),
+            expandable: &[
+                "account_holder",
+                "account_numbers",
+                "balance",
+                "balance_refresh",
+                "ownership",
+                "ownership_refresh",
+                "status_details",
+                "transaction_refresh",
+            ],
+            lookup: Some(|ns, id| {
+                ns.fc_accounts
+                    .get(id)
+                    .and_then(|l| serde_json::to_value(&l.account).ok())
+            }),
+        },
+        ObjectKind {
+            object: "financial_connections.account_ownership",
+            prefix: Some("fcaowns"),
+            expandable: &["owners"],
+            lookup: Some(|ns, id| ns.ownerships.get(id).map(|o| super::ownership_wire(ns, o))),
+        },
+        ObjectKind {
+            object: "financial_connections.account_owner",
+            prefix: None,
+            expandable: &[],
+            lookup: None,
+        },
+    ],
+    events: &[
+        "financial_connections.account.created",
+        "financial_connections.account.deactivated",
+        "financial_connections.account.disconnected",
+        "financial_connections.account.reactivated",
+        "financial_connections.account.refreshed_balance",
+        "financial_connections.account.refreshed_ownership",
+        "financial_connections.account.refreshed_transactions",
+    ],
+};
 
 /// `GET /v1/financial_connections/accounts`
 pub fn list(ctx: &mut Ctx<'_>) -> HandlerResult {

@@ -1,6 +1,7 @@
 //! Financial Connections resources: sessions, accounts (with owners), transactions.
 
 pub mod accounts;
+pub mod client_side;
 pub mod sessions;
 pub mod transactions;
 

@@ -4,13 +4,12 @@
 //! scripted scenario) links them through [`crate::engine::complete_session`].
 
 use super::no_such;
-use crate::api::{Ctx, HandlerResult};
-use crate::control::scenario_completion;
-use crate::control::scenarios::SessionOwner;
-use crate::engine::{complete_session, Cause};
+use crate::engine::{complete_session, Cause, Completion};
 use crate::model::financial_connections::{
     AccountHolder, FcAccount, Filters, Session, SessionStatus, SessionTag,
 };
+use crate::qa::scenarios::SessionOwner;
+use crate::resources::handler::{Ctx, Handler, HandlerResult, ObjectKind, Resource, Route};
 use crate::store::Namespace;
 use crate::stripe::error::ApiError;
 use crate::stripe::ids::IdKind;
@@ -63,6 +62,36 @@ const CREATE: &[Field] = &[
     ),
     Field::new("return_url", Kind::String),
 ];
+
+/// Financial Connections sessions: what a backend creates and the client side completes.
+pub const RESOURCE: Resource = Resource {
+    routes: &[
+        Route::secret(
+            "POST",
+            "/v1/financial_connections/sessions",
+            Handler::Collection(create),
+        ),
+        Route::secret(
+            "GET",
+            "/v1/financial_connections/sessions/{session}",
+            Handler::Member(retrieve),
+        ),
+    ],
+    objects: &[ObjectKind {
+        object: "financial_connections.session",
+        prefix: Some("fcsess"),
+        expandable: &[
+            "account_holder",
+            "accounts",
+            "bank_account_token",
+            "filters",
+            "limits",
+            "manual_entry",
+        ],
+        lookup: Some(|ns, id| ns.sessions.get(id).map(|s| session_wire(ns, s))),
+    }],
+    events: &[],
+};
 
 /// `POST /v1/financial_connections/sessions`
 pub fn create(ctx: &mut Ctx<'_>) -> HandlerResult {
@@ -162,7 +191,7 @@ pub fn create(ctx: &mut Ctx<'_>) -> HandlerResult {
                 ctx.app,
                 &mut ns,
                 &session.id,
-                scenario_completion(scripted),
+                Completion::scripted(scripted),
                 &cause,
             );
             if let Err(error) = completed {

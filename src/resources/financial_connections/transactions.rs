@@ -5,8 +5,8 @@
 //! `transacted_at` window — costs O(page) however many the account holds.
 
 use super::no_such;
-use crate::api::{Ctx, HandlerResult};
 use crate::engine;
+use crate::resources::handler::{Ctx, Handler, HandlerResult, ObjectKind, Resource, Route};
 use crate::store::table::{Bounded, KeySet, SortKey};
 use crate::stripe::error::ApiError;
 use crate::stripe::list::{List, ListParams, PAGINATION};
@@ -25,6 +25,33 @@ const LIST: &[Field] = &[
         Kind::Object(&[Field::new("after", Kind::String).required()]),
     ),
 ];
+
+/// Transactions of linked accounts with the `transactions` permission.
+pub const RESOURCE: Resource = Resource {
+    routes: &[
+        Route::secret(
+            "GET",
+            "/v1/financial_connections/transactions",
+            Handler::Collection(list),
+        ),
+        Route::secret(
+            "GET",
+            "/v1/financial_connections/transactions/{transaction}",
+            Handler::Member(retrieve),
+        ),
+    ],
+    objects: &[ObjectKind {
+        object: "financial_connections.transaction",
+        prefix: Some("fctxn"),
+        expandable: &["status_transitions"],
+        lookup: Some(|ns, id| {
+            ns.transactions
+                .get(id)
+                .and_then(|t| serde_json::to_value(t).ok())
+        }),
+    }],
+    events: &[],
+};
 
 /// `GET /v1/financial_connections/transactions`
 pub fn list(ctx: &mut Ctx<'_>) -> HandlerResult {

@@ -4,16 +4,15 @@
 //! of DESIGN.md's control-API table are a fixed contract; `openapi/control-api.json`
 //! describes them all (served at `GET /_fcmock/openapi.json`).
 
-pub mod faults;
-pub mod request_log;
-pub mod scenarios;
+pub mod sdk;
 pub mod state;
+pub mod webhooks;
 
 use crate::app::App;
 use crate::engine::{self, Cause, Completion};
 use crate::fixtures::{Failure, ScenarioFixture};
+use crate::http::{Request, Response};
 use crate::resources::financial_connections::sessions::session_wire;
-use crate::server::{Request, Response};
 use crate::stripe::auth::mask;
 use crate::stripe::error::ApiError;
 use crate::stripe::form;
@@ -22,23 +21,13 @@ use hyper::Method;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-/// The control API's own state: queues and logs QA reads and writes.
-#[derive(Default)]
-pub struct ControlState {
-    /// Scripted outcomes for upcoming sessions.
-    pub scenarios: scenarios::ScenarioQueue,
-    /// Injected faults for upcoming requests.
-    pub faults: faults::FaultQueue,
-    /// The last Stripe API requests.
-    pub requests: request_log::RequestLog,
-}
-
 /// The control API's own OpenAPI description.
-const OPENAPI: &str = include_str!("../openapi/control-api.json");
+const OPENAPI: &str = include_str!("../../openapi/control-api.json");
 
-type ControlResult = Result<Value, ApiError>;
+/// What a control route answers: a JSON body, or an error in Stripe's envelope.
+pub type ControlResult = Result<Value, ApiError>;
 
-/// Answers a `/_fcmock/…` request.
+/// Answers a `/_fcmock/…` request: the one router of the control API.
 pub async fn handle(app: &App, request: &Request) -> Response {
     let segments: Vec<&str> = request.path.trim_start_matches('/').split('/').collect();
     let is_health = segments == ["_fcmock", "health"];
@@ -47,20 +36,22 @@ pub async fn handle(app: &App, request: &Request) -> Response {
             return error_response(app, &e);
         }
     }
-    if let Some(response) = crate::webhooks::control(app, request).await {
-        return response;
-    }
-    if let Some(response) = crate::auth_page::sdk::handle(app, request).await {
-        return response;
+    if request.method == Method::GET && segments == ["_fcmock", "openapi.json"] {
+        return Response::new(200, "application/json", OPENAPI);
     }
     let query = form::decode(request.query.as_bytes()).unwrap_or_default();
+    match route(app, request, &segments, &query).await {
+        Ok(body) => reply(200, &body),
+        Err(e) => error_response(app, &e),
+    }
+}
+
+/// The control API's route table.
+async fn route(app: &App, request: &Request, segments: &[&str], query: &ParamMap) -> ControlResult {
     let body = request.body.as_ref();
-    let result: ControlResult = match (&request.method, segments.as_slice()) {
+    match (&request.method, segments) {
         (&Method::GET, ["_fcmock", "health"]) => Ok(json!({"status": "ok"})),
-        (&Method::GET, ["_fcmock", "openapi.json"]) => {
-            return Response::new(200, "application/json", OPENAPI);
-        }
-        (&Method::GET, ["_fcmock", "sessions"]) => Ok(list_sessions(app, &query)),
+        (&Method::GET, ["_fcmock", "sessions"]) => Ok(list_sessions(app, query)),
         (&Method::POST, ["_fcmock", "sessions", id, "complete"]) => complete(app, id, body),
         (&Method::POST, ["_fcmock", "sessions", id, "scenario"]) => script_session(app, id, body),
         (&Method::POST, ["_fcmock", "scenarios"]) => queue_scenario(app, body),
@@ -80,22 +71,28 @@ pub async fn handle(app: &App, request: &Request) -> Response {
         (&Method::DELETE, ["_fcmock", "faults"]) => {
             Ok(json!({"deleted": app.control.faults.clear(query.str("api_key"))}))
         }
-        (&Method::GET, ["_fcmock", "requests"]) => Ok(requests(app, &query)),
+        (&Method::GET, ["_fcmock", "requests"]) => Ok(requests(app, query)),
         (&Method::GET, ["_fcmock", "clock"]) => Ok(clock_json(app)),
         (&Method::POST, ["_fcmock", "clock"]) => clock(app, body),
         (&Method::GET, ["_fcmock", "state"]) => serde_json::to_value(state::export(app))
             .map_err(|e| ApiError::internal(format!("cannot export state: {e}"))),
         (&Method::PUT, ["_fcmock", "state"]) => import_state(app, body),
         (&Method::POST, ["_fcmock", "reset"]) => reset(app, body),
+        (&Method::GET, ["_fcmock", "webhooks"]) => webhooks::settings(app),
+        (&Method::POST, ["_fcmock", "webhooks", "flush"]) => webhooks::flush(app, body).await,
+        (&Method::GET, ["_fcmock", "webhooks", "deliveries"]) => webhooks::deliveries(app, query),
+        (&Method::POST, ["_fcmock", "sdk", kind, method]) => {
+            sdk::result(app, &request.path, kind, method, body).await
+        }
+        (_, ["_fcmock", "sdk", kind, method]) => {
+            Err(sdk::wrong_method(&request.path, kind, method))
+        }
+        (_, ["_fcmock", "sdk", _, _, ..]) => Err(sdk::not_found(&request.path)),
         _ => Err(ApiError::invalid_request(format!(
             "Unknown control API route: {} {}. GET /_fcmock/openapi.json lists the control API.",
             request.method, request.path
         ))
         .with_status(404)),
-    };
-    match result {
-        Ok(body) => reply(200, &body),
-        Err(e) => error_response(app, &e),
     }
 }
 
@@ -173,20 +170,6 @@ pub fn completion(
             "outcome",
             &["success", "cancel", "failure"],
         )),
-    }
-}
-
-/// The completion a scenario describes.
-pub fn scenario_completion(s: &ScenarioFixture) -> Completion {
-    match s.outcome {
-        crate::fixtures::Outcome::Success => Completion::Success {
-            institution: s.institution.clone(),
-            accounts: s.accounts.clone(),
-        },
-        crate::fixtures::Outcome::Cancel => Completion::Cancel,
-        crate::fixtures::Outcome::Failure => {
-            Completion::Failure(s.failure.unwrap_or(Failure::ApiError))
-        }
     }
 }
 
@@ -270,7 +253,7 @@ fn script_session(app: &App, session_id: &str, body: &[u8]) -> ControlResult {
             app,
             &mut ns,
             session_id,
-            scenario_completion(&scenario),
+            Completion::scripted(&scenario),
             &Cause::default(),
         )?;
     }
@@ -312,9 +295,9 @@ fn list_sessions(app: &App, query: &ParamMap) -> Value {
 }
 
 fn requests(app: &App, query: &ParamMap) -> Value {
-    let limit = query
-        .int("limit")
-        .map_or(100, |l| l.clamp(1, request_log::CAPACITY as i64) as usize);
+    let limit = query.int("limit").map_or(100, |l| {
+        l.clamp(1, crate::qa::request_log::CAPACITY as i64) as usize
+    });
     json!({"data": app.control.requests.query(query.str("api_key"), query.str("path"), limit)})
 }
 

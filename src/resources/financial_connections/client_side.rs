@@ -2,11 +2,12 @@
 //! publishable key and the session's client secret (research/client-side.md §3.1). The
 //! session's namespace comes from its client secret, not from the publishable key.
 
-use super::{outcomes, ReturnTarget};
-use crate::api::{Ctx, HandlerResult, Reply};
 use crate::app::App;
+use crate::engine::outcomes;
 use crate::engine::session::status_name;
 use crate::model::financial_connections::{Session, SessionStatus};
+use crate::resources::handler::{Ctx, Handler, HandlerResult, Reply, Resource, Route};
+use crate::store::return_targets::ReturnTarget;
 use crate::store::{Namespace, SharedNamespace};
 use crate::stripe::error::{ApiError, ApiResult};
 use crate::stripe::params::{Field, Kind};
@@ -119,7 +120,7 @@ fn manifest(app: &App, session: &Session, target: Option<ReturnTarget>) -> Value
         encode(&session.client_secret)
     );
     let declared = target.and_then(|t| {
-        app.auth_page
+        app.return_targets
             .declare(&session.client_secret, t.clone())
             .map(|i| (i, t))
     });
@@ -129,7 +130,7 @@ fn manifest(app: &App, session: &Session, target: Option<ReturnTarget>) -> Value
             hosted.push_str(&format!("&return={index}"));
             target
         }
-        None => super::browser_target(app),
+        None => app.browser_target(),
     };
     let token_flow = session.account_holder.holder_type == "account"
         && session.permissions.iter().any(|p| p == "payment_method");
@@ -210,6 +211,39 @@ const SYNCHRONIZE: &[Field] = &[
     Field::new("locale", Kind::String).emptiable(),
     Field::new("mobile", Kind::Any),
 ];
+
+/// The SDKs' client-side calls (publishable key + client secret) in their web flow.
+pub const RESOURCE: Resource = Resource {
+    routes: &[
+        Route::client(
+            "POST",
+            "/v1/financial_connections/sessions/synchronize",
+            Handler::Collection(synchronize),
+        ),
+        Route::client(
+            "GET",
+            "/v1/link_account_sessions/session_receipt",
+            Handler::Collection(session_receipt),
+        ),
+        Route::client(
+            "GET",
+            "/v1/link_account_sessions/list_accounts",
+            Handler::Collection(list_accounts),
+        ),
+        Route::client(
+            "POST",
+            "/v1/link_account_sessions/complete",
+            Handler::Collection(complete),
+        ),
+        Route::client(
+            "POST",
+            "/v1/link_account_sessions/generate_hosted_url",
+            Handler::Collection(generate_hosted_url),
+        ),
+    ],
+    objects: &[],
+    events: &[],
+};
 
 /// `POST /v1/financial_connections/sessions/synchronize` → `{manifest, text, visual}`.
 pub fn synchronize(ctx: &mut Ctx<'_>) -> HandlerResult {
@@ -310,7 +344,7 @@ pub fn complete(ctx: &mut Ctx<'_>) -> HandlerResult {
         let completion = session
             .scripted
             .as_ref()
-            .map(super::pages::scripted_completion)
+            .map(crate::engine::Completion::scripted)
             .unwrap_or(crate::engine::Completion::Cancel);
         let cause = crate::engine::Cause {
             request_id: Some(ctx.request_id.to_string()),

@@ -1,0 +1,76 @@
+//! The owned request and response every front door works with, and the [`Service`] the
+//! server calls. Decoded once at the edge (`server`), so no handler sees hyper's body type
+//! and nothing below the server depends on the accept loop.
+
+use bytes::Bytes;
+use hyper::header::{HeaderMap, HeaderName, HeaderValue};
+use hyper::{Method, StatusCode};
+use std::future::Future;
+
+/// A request, read in full and owned: handlers never see hyper's body type.
+#[derive(Debug, Clone)]
+pub struct Request {
+    /// HTTP method.
+    pub method: Method,
+    /// Path, without the query string.
+    pub path: String,
+    /// Raw query string (without `?`), possibly empty.
+    pub query: String,
+    /// Request headers.
+    pub headers: HeaderMap,
+    /// The body.
+    pub body: Bytes,
+}
+
+impl Request {
+    /// A header's value, if present and valid UTF-8.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+/// A response to write.
+#[derive(Debug, Clone)]
+pub struct Response {
+    /// Status code.
+    pub status: StatusCode,
+    /// Headers (besides those hyper adds, such as `content-length`).
+    pub headers: Vec<(HeaderName, HeaderValue)>,
+    /// The body.
+    pub body: Bytes,
+}
+
+impl Response {
+    /// A response with a body and a content type.
+    pub fn new(status: u16, content_type: &'static str, body: impl Into<Bytes>) -> Self {
+        Response {
+            status: StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+            headers: vec![(
+                hyper::header::CONTENT_TYPE,
+                HeaderValue::from_static(content_type),
+            )],
+            body: body.into(),
+        }
+    }
+
+    /// Adds a header; values that are not valid header text are dropped.
+    pub fn with_header(mut self, name: HeaderName, value: &str) -> Self {
+        if let Ok(v) = HeaderValue::from_str(value) {
+            self.headers.push((name, v));
+        }
+        self
+    }
+}
+
+/// What the server calls for every request.
+pub trait Service: Send + Sync + 'static {
+    /// Answers a request that was read in full.
+    fn call(&self, request: Request) -> impl Future<Output = Response> + Send;
+    /// Answers a request whose body could not be read: too large, or cut short.
+    fn body_error(&self, request: Request, too_large: bool) -> Response;
+    /// The largest body this request may send (`default` is the server-wide limit); lets a
+    /// route that takes big documents, such as a state import, allow more.
+    fn body_limit(&self, _method: &Method, _path: &str, default: usize) -> usize {
+        default
+    }
+}

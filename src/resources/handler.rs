@@ -1,0 +1,273 @@
+//! What a resource module declares (its routes, the objects it owns, its event types) and
+//! what its handlers work with during one request ([`Ctx`]). The registry in
+//! [`crate::resources`] is built from these declarations; the API front door routes through it.
+
+use crate::app::App;
+use crate::store::{Namespace, SharedNamespace};
+use crate::stripe::error::{ApiError, ApiResult};
+use crate::stripe::expand::{self, Resolver};
+use crate::stripe::params::{Field, Kind, ParamMap};
+use serde::Serialize;
+use serde_json::Value;
+
+/// Which keys may call a route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Secret and restricted keys (`sk_test_…`, `rk_test_…`).
+    Secret,
+    /// Publishable keys (`pk_test_…`) with a client secret: the SDKs' client-side calls.
+    Client,
+}
+
+/// A handler, by the ids it takes from the path (`{id}` segments, in order).
+#[derive(Clone, Copy)]
+pub enum Handler {
+    /// A collection or action route without an id: `POST /v1/customers`.
+    Collection(fn(&mut Ctx<'_>) -> HandlerResult),
+    /// A route on one object: `GET /v1/customers/{id}`.
+    Member(fn(&mut Ctx<'_>, &str) -> HandlerResult),
+    /// A route on an object inside another: `GET /v1/customers/{id}/payment_methods/{id}`.
+    Nested(fn(&mut Ctx<'_>, &str, &str) -> HandlerResult),
+}
+
+/// One route: method, path pattern (`{id}` marks an id segment), handler and who may call it.
+#[derive(Clone, Copy)]
+pub struct Route {
+    /// HTTP method.
+    pub method: &'static str,
+    /// Path pattern, e.g. `/v1/customers/{id}`.
+    pub path: &'static str,
+    /// The handler.
+    pub handler: Handler,
+    /// Who may call it.
+    pub access: Access,
+}
+
+impl Route {
+    /// A route for secret keys (nearly all of Stripe's API).
+    pub const fn secret(method: &'static str, path: &'static str, handler: Handler) -> Route {
+        Route {
+            method,
+            path,
+            handler,
+            access: Access::Secret,
+        }
+    }
+
+    /// A route the SDKs call with a publishable key and a client secret.
+    pub const fn client(method: &'static str, path: &'static str, handler: Handler) -> Route {
+        Route {
+            method,
+            path,
+            handler,
+            access: Access::Client,
+        }
+    }
+}
+
+/// Renders the object with this id as `expand[]` embeds it.
+pub type Lookup = fn(&Namespace, &str) -> Option<Value>;
+
+/// A kind of Stripe object: its `object` value, id prefix, expandable fields and lookup.
+#[derive(Clone, Copy)]
+pub struct ObjectKind {
+    /// The wire `object` value (`customer`, `financial_connections.account`).
+    pub object: &'static str,
+    /// The id prefix (`cus`), for objects `expand[]` can fetch by id.
+    pub prefix: Option<&'static str>,
+    /// Stripe's `x-expandableFields` for this object (OpenAPI spec).
+    pub expandable: &'static [&'static str],
+    /// Renders an object of this kind by id, for `expand[]`.
+    pub lookup: Option<Lookup>,
+}
+
+/// Everything one resource module declares. The router, `expand[]` and the event catalogue
+/// are built from these, so a new resource is one entry in [`crate::resources::REGISTRY`].
+pub struct Resource {
+    /// Its routes.
+    pub routes: &'static [Route],
+    /// The objects it owns.
+    pub objects: &'static [ObjectKind],
+    /// The event types it emits.
+    pub events: &'static [&'static str],
+}
+
+/// Every resource, in one list.
+pub struct Registry {
+    /// The resources.
+    pub resources: &'static [&'static Resource],
+}
+
+impl Registry {
+    /// Every route of every resource.
+    pub fn routes(&self) -> impl Iterator<Item = &'static Route> + '_ {
+        self.resources.iter().flat_map(|r| r.routes.iter())
+    }
+
+    /// Every object kind.
+    pub fn objects(&self) -> impl Iterator<Item = &'static ObjectKind> + '_ {
+        self.resources.iter().flat_map(|r| r.objects.iter())
+    }
+
+    /// Every event type fcmock emits.
+    pub fn event_types(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.resources.iter().flat_map(|r| r.events.iter().copied())
+    }
+
+    /// Renders the object with this id, found by its prefix, for `expand[]`.
+    pub fn lookup(&self, ns: &Namespace, id: &str) -> Option<Value> {
+        // Ids are `<prefix>_<alphanumerics>`; split at the last `_` so that
+        // `fcsess_client_secret_…` is not mistaken for a session id.
+        let prefix = id.rsplit_once('_').map(|(p, _)| p)?;
+        let kind = self.objects().find(|k| k.prefix == Some(prefix))?;
+        kind.lookup.and_then(|lookup| lookup(ns, id))
+    }
+
+    /// Whether Stripe allows expanding `field` on objects of type `object`; types not
+    /// declared allow any field that holds an id.
+    pub fn expandable(&self, object: &str, field: &str) -> bool {
+        match self.objects().find(|k| k.object == object) {
+            Some(kind) => kind.expandable.contains(&field),
+            None => true,
+        }
+    }
+}
+
+/// A successful API answer: status and JSON body.
+#[derive(Debug)]
+pub struct Reply {
+    /// HTTP status (200 for everything Stripe returns successfully).
+    pub status: u16,
+    /// The JSON body.
+    pub body: Vec<u8>,
+}
+
+/// What a handler returns.
+pub type HandlerResult = ApiResult<Reply>;
+
+/// Everything a resource handler works with during one request.
+pub struct Ctx<'a> {
+    /// The application.
+    pub app: &'a App,
+    /// The resources, for `expand[]` to find an object by its id.
+    pub registry: &'static Registry,
+    /// The API version the request speaks (its `Stripe-Version`, else the account default).
+    pub version: &'a str,
+    /// The namespace of the request's API key (and `Stripe-Account`).
+    pub ns: SharedNamespace,
+    /// The namespace's name.
+    pub namespace: String,
+    /// Mock time when the request arrived.
+    pub now: i64,
+    /// This request's id.
+    pub request_id: &'a str,
+    /// The idempotency key, if the request carried one.
+    pub idempotency_key: Option<String>,
+    /// The decoded parameters, handed over (validated) by [`Ctx::params`].
+    pub(crate) params: ParamMap,
+    pub(crate) expand: Vec<String>,
+    /// Set once the parameters validated: the endpoint has started executing, and its
+    /// result (error or not) is saved for an `Idempotency-Key`.
+    pub(crate) executing: bool,
+}
+
+const EXPAND_KIND: Kind = Kind::Array(&Kind::String);
+
+impl<'a> Ctx<'a> {
+    /// The context of one request in `namespace`, before its parameters are validated.
+    pub fn new(
+        app: &'a App,
+        registry: &'static Registry,
+        namespace: String,
+        request_id: &'a str,
+        version: &'a str,
+        params: ParamMap,
+        idempotency_key: Option<String>,
+    ) -> Self {
+        Ctx {
+            app,
+            registry,
+            version,
+            ns: app.store.namespace(&namespace),
+            namespace,
+            now: app.clock.now(),
+            request_id,
+            idempotency_key,
+            params,
+            expand: Vec::new(),
+            executing: false,
+        }
+    }
+
+    /// Validates the request's parameters against the endpoint's fields and hands them
+    /// over. `expand[]` is accepted everywhere and kept aside for [`Ctx::render`].
+    pub fn params(&mut self, spec: &[Field]) -> ApiResult<ParamMap> {
+        let mut params = std::mem::take(&mut self.params);
+        if params.contains("expand") {
+            let mut expand_only = ParamMap::default();
+            if let Some(value) = params.get("expand").cloned() {
+                expand_only.insert("expand".to_string(), value);
+            }
+            expand_only.validate(&[Field::new("expand", EXPAND_KIND)])?;
+            self.expand = expand_only.strings("expand");
+            expand::parse(&self.expand)?;
+        }
+        let mut rest = ParamMap::default();
+        for (k, v) in params.iter() {
+            if k != "expand" {
+                rest.insert(k.to_string(), v.clone());
+            }
+        }
+        params = rest;
+        params.validate(spec)?;
+        self.executing = true;
+        Ok(params)
+    }
+
+    /// Renders an object (or list) as the response, applying `expand[]`.
+    ///
+    /// The namespace lock must not be held by the caller: expansion reads the store.
+    pub fn render<T: Serialize>(&self, object: &T) -> HandlerResult {
+        let body = if self.expand.is_empty() {
+            serde_json::to_vec_pretty(object)
+        } else {
+            let mut value = serde_json::to_value(object).map_err(internal)?;
+            expand::apply(&mut value, &self.expand, self)?;
+            serde_json::to_vec_pretty(&value)
+        };
+        Ok(Reply {
+            status: 200,
+            body: body.map_err(internal)?,
+        })
+    }
+
+    /// Checks `expand[]` against an object before anything is stored, so a bad path refuses
+    /// the request without side effects. Free when the request expands nothing.
+    pub fn check_expand<T: Serialize>(&self, object: &T) -> ApiResult<()> {
+        if self.expand.is_empty() {
+            return Ok(());
+        }
+        self.render(object).map(|_| ())
+    }
+
+    /// A new object id.
+    pub fn new_id(&self, kind: crate::stripe::ids::IdKind) -> String {
+        self.app.ids.next(kind)
+    }
+}
+
+impl Resolver for Ctx<'_> {
+    fn resolve(&self, id: &str) -> Option<serde_json::Value> {
+        // A recursive read never waits behind a queued writer, so expansion cannot deadlock
+        // even if a caller still holds a read guard of this namespace.
+        self.registry.lookup(&self.ns.read_recursive(), id)
+    }
+
+    fn expandable(&self, object: &str, field: &str) -> bool {
+        self.registry.expandable(object, field)
+    }
+}
+
+fn internal(e: serde_json::Error) -> ApiError {
+    ApiError::internal(format!("fcmock could not render the response: {e}"))
+}
