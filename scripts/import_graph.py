@@ -11,13 +11,16 @@ SRC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "src")
 
 # Layer of each top-level module, from the bottom. A file may import its own layer or below.
 LAYERS = [
-    ["config", "clock", "model"],
+    ["config", "clock", "http", "fixtures", "model"],
     ["store"],
     ["stripe"],
+    ["qa", "webhooks"],
     ["app"],
-    ["fixtures", "engine", "webhooks"],
-    ["resources", "api", "control", "auth_page", "dashboard"],
-    ["dispatch", "server", "lib", "main", "testing"],
+    ["engine"],
+    ["resources"],
+    ["api", "control", "auth_page"],
+    ["dispatch"],
+    ["server", "lib", "main", "testing"],
 ]
 LAYER_OF = {m: i for i, ms in enumerate(LAYERS) for m in ms}
 

@@ -221,19 +221,7 @@ impl<'a> Flow<'a> {
         };
         let step = form.get("step").unwrap_or_default();
         if form.get("action") == Some("cancel") || step == "close" {
-            if session.status == SessionStatus::Pending {
-                let completion = session
-                    .scripted
-                    .as_ref()
-                    .map(Completion::scripted)
-                    .unwrap_or(Completion::Cancel);
-                if let Err(message) = self.complete(completion) {
-                    return html::problem(400, "Could not cancel", &message);
-                }
-                return self.result();
-            }
-            // Closing an ended flow (the failure screen's Close) returns to the app.
-            return self.redirect(&self.target.cancel_url);
+            return self.cancel(&session);
         }
         if session.status != SessionStatus::Pending {
             return self.finished(&session);
@@ -250,69 +238,97 @@ impl<'a> Flow<'a> {
             .and_then(|k| self.app.fixtures.institution(k));
         match (step, institution) {
             ("consent", _) => self.picker(&session, ""),
-            ("institution", Some(inst)) => {
-                if inst.failure.is_some() {
-                    // A down or broken bank fails as soon as it is picked; the engine
-                    // records its failure.
-                    return self.complete_and_show(Completion::Success {
-                        institution: Some(inst.key.clone()),
-                        accounts: None,
-                    });
-                }
-                match inst.auth {
-                    LoginKind::Credentials => self.login(&session, inst, None),
-                    LoginKind::Oauth => self.accounts(&session, inst, None),
-                }
-            }
-            ("login", Some(inst)) => {
-                let username = form.get("username").unwrap_or_default().trim();
-                let password = form.get("password").unwrap_or_default();
-                if username.is_empty() || password.is_empty() {
-                    return self.login(&session, inst, Some("Enter a username and a password."));
-                }
-                match inst.password_challenge(password) {
-                    PasswordChallenge::Accept => self.accounts(&session, inst, None),
-                    PasswordChallenge::Incorrect => self.login(
-                        &session,
-                        inst,
-                        Some("The username or password is incorrect. Try again."),
-                    ),
-                    PasswordChallenge::Error => {
-                        self.complete_and_show(Completion::Failure(Failure::LoginFailed))
-                    }
-                    challenge => self.challenge(&session, inst, challenge, None),
-                }
-            }
-            ("challenge", Some(inst)) => {
-                if form.get("answer").unwrap_or_default().trim().is_empty() {
-                    let kind = match form.get("kind") {
-                        Some("security_question") => PasswordChallenge::SecurityQuestion,
-                        Some("options") => PasswordChallenge::Options,
-                        Some("confirm_mfa") => PasswordChallenge::ConfirmMfa,
-                        _ => PasswordChallenge::Mfa,
-                    };
-                    return self.challenge(&session, inst, kind, Some("Enter an answer to continue."));
-                }
-                self.accounts(&session, inst, None)
-            }
-            ("accounts", Some(inst)) => {
-                let keys = form.all("accounts");
-                if keys.is_empty() {
-                    return self.accounts(&session, inst, Some("Select at least one account."));
-                }
-                match self.complete(Completion::Success {
-                    institution: Some(inst.key.clone()),
-                    accounts: Some(keys),
-                }) {
-                    Ok(()) => self.result(),
-                    Err(message) => self.accounts(&session, inst, Some(&message)),
-                }
-            }
+            ("institution", Some(inst)) => self.picked(&session, inst),
+            ("login", Some(inst)) => self.logged_in(&session, inst, form),
+            ("challenge", Some(inst)) => self.answered(&session, inst, form),
+            ("accounts", Some(inst)) => self.selected(&session, inst, form),
             _ => html::problem(
                 400,
                 "Unexpected form",
                 "This form post does not belong to any step of the flow. Start again from the hosted_auth_url.",
             ),
+        }
+    }
+
+    /// Cancel (or Close on an ended flow's screen): a pending session ends as scripted, or
+    /// cancelled; an ended one returns to the app.
+    fn cancel(&self, session: &Session) -> Response {
+        if session.status != SessionStatus::Pending {
+            return self.redirect(&self.target.cancel_url);
+        }
+        let completion = session
+            .scripted
+            .as_ref()
+            .map(Completion::scripted)
+            .unwrap_or(Completion::Cancel);
+        if let Err(message) = self.complete(completion) {
+            return html::problem(400, "Could not cancel", &message);
+        }
+        self.result()
+    }
+
+    /// An institution was picked: a down or broken bank fails at once (the engine records
+    /// its failure); otherwise its login, or straight to accounts for OAuth.
+    fn picked(&self, session: &Session, inst: &Institution) -> Response {
+        if inst.failure.is_some() {
+            return self.complete_and_show(Completion::Success {
+                institution: Some(inst.key.clone()),
+                accounts: None,
+            });
+        }
+        match inst.auth {
+            LoginKind::Credentials => self.login(session, inst, None),
+            LoginKind::Oauth => self.accounts(session, inst, None),
+        }
+    }
+
+    /// The login form was sent: the password picks the institution's challenge.
+    fn logged_in(&self, session: &Session, inst: &Institution, form: &Form) -> Response {
+        let username = form.get("username").unwrap_or_default().trim();
+        let password = form.get("password").unwrap_or_default();
+        if username.is_empty() || password.is_empty() {
+            return self.login(session, inst, Some("Enter a username and a password."));
+        }
+        match inst.password_challenge(password) {
+            PasswordChallenge::Accept => self.accounts(session, inst, None),
+            PasswordChallenge::Incorrect => self.login(
+                session,
+                inst,
+                Some("The username or password is incorrect. Try again."),
+            ),
+            PasswordChallenge::Error => {
+                self.complete_and_show(Completion::Failure(Failure::LoginFailed))
+            }
+            challenge => self.challenge(session, inst, challenge, None),
+        }
+    }
+
+    /// A challenge (MFA, security question, …) was answered: any answer passes.
+    fn answered(&self, session: &Session, inst: &Institution, form: &Form) -> Response {
+        if form.get("answer").unwrap_or_default().trim().is_empty() {
+            let kind = match form.get("kind") {
+                Some("security_question") => PasswordChallenge::SecurityQuestion,
+                Some("options") => PasswordChallenge::Options,
+                Some("confirm_mfa") => PasswordChallenge::ConfirmMfa,
+                _ => PasswordChallenge::Mfa,
+            };
+            return self.challenge(session, inst, kind, Some("Enter an answer to continue."));
+        }
+        self.accounts(session, inst, None)
+    }
+
+    /// Accounts were selected: the session links them.
+    fn selected(&self, session: &Session, inst: &Institution, form: &Form) -> Response {
+        let keys = form.all("accounts");
+        if keys.is_empty() {
+            return self.accounts(session, inst, Some("Select at least one account."));
+        }
+        match self.complete(Completion::Success {
+            institution: Some(inst.key.clone()),
+            accounts: Some(keys),
+        }) {
+            Ok(()) => self.result(),
+            Err(message) => self.accounts(session, inst, Some(&message)),
         }
     }
 

@@ -267,51 +267,7 @@ fn flutter_account(account: &Value, platform: Platform) -> Value {
 }
 
 fn flutter_token(token: Option<&Token>, platform: Platform) -> Value {
-    let bank_account = token.map(|t| {
-        let ba = &t.bank_account;
-        let holder_type = match platform {
-            Platform::Android => json!(match ba.account_holder_type.as_deref() {
-                Some("individual") => "Individual",
-                Some("company") => "Company",
-                _ => "Unknown",
-            }),
-            // The iOS mapper never fills it (research §2.1).
-            Platform::Ios => Value::Null,
-        };
-        let mut status = ba.status.clone();
-        match platform {
-            // Android goes through its enum: `new` → `New`.
-            Platform::Android => {
-                status = match status.as_str() {
-                    "new" => "New",
-                    "validated" => "Validated",
-                    "verified" => "Verified",
-                    "verification_failed" => "VerificationFailed",
-                    "errored" => "Errored",
-                    _ => "Unknown",
-                }
-                .to_string()
-            }
-            // iOS capitalises the first letter only.
-            Platform::Ios => {
-                if let Some(first) = status.get(..1) {
-                    status = format!("{}{}", first.to_ascii_uppercase(), &status[1..]);
-                }
-            }
-        }
-        json!({
-            "id": ba.id,
-            "bankName": ba.bank_name,
-            "accountHolderName": ba.account_holder_name,
-            "accountHolderType": holder_type,
-            "currency": ba.currency,
-            "country": ba.country,
-            "routingNumber": ba.routing_number,
-            "status": status,
-            "fingerprint": ba.fingerprint,
-            "last4": ba.last4
-        })
-    });
+    let bank_account = token.map(|t| flutter_bank_account(&t.bank_account, platform));
     match platform {
         Platform::Android => {
             let t = token.expect("Android token results are built only when a token exists");
@@ -333,6 +289,50 @@ fn flutter_token(token: Option<&Token>, platform: Platform) -> Value {
             "type": "BankAccount",
             "created": null
         }),
+    }
+}
+
+/// A token's bank account as each platform's glue maps it.
+fn flutter_bank_account(ba: &crate::model::token::BankAccount, platform: Platform) -> Value {
+    let holder_type = match platform {
+        Platform::Android => json!(match ba.account_holder_type.as_deref() {
+            Some("individual") => "Individual",
+            Some("company") => "Company",
+            _ => "Unknown",
+        }),
+        // The iOS mapper never fills it (research §2.1).
+        Platform::Ios => Value::Null,
+    };
+    json!({
+        "id": ba.id,
+        "bankName": ba.bank_name,
+        "accountHolderName": ba.account_holder_name,
+        "accountHolderType": holder_type,
+        "currency": ba.currency,
+        "country": ba.country,
+        "routingNumber": ba.routing_number,
+        "status": bank_account_status(&ba.status, platform),
+        "fingerprint": ba.fingerprint,
+        "last4": ba.last4
+    })
+}
+
+/// Android goes through its enum (`new` → `New`); iOS capitalises the first letter only.
+fn bank_account_status(status: &str, platform: Platform) -> String {
+    match platform {
+        Platform::Android => match status {
+            "new" => "New",
+            "validated" => "Validated",
+            "verified" => "Verified",
+            "verification_failed" => "VerificationFailed",
+            "errored" => "Errored",
+            _ => "Unknown",
+        }
+        .to_string(),
+        Platform::Ios => match status.get(..1) {
+            Some(first) => format!("{}{}", first.to_ascii_uppercase(), &status[1..]),
+            None => String::new(),
+        },
     }
 }
 

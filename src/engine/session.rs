@@ -261,10 +261,7 @@ fn mint_token(app: &App, ns: &mut Namespace, session_id: &str, fixture: &Account
         app.ids.next(IdKind::BankAccount),
         app.clock.now(),
         fixture,
-        crate::resources::payment_methods::fingerprint(
-            &fixture.routing_number,
-            &fixture.account_number,
-        ),
+        crate::stripe::ids::fingerprint(&fixture.routing_number, &fixture.account_number),
     );
     let id = token.id.clone();
     ns.tokens.insert(id.clone(), token.created, token);

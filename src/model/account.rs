@@ -113,31 +113,36 @@ impl Account {
             "metadata": self.metadata,
             "payouts_enabled": false,
             "requirements": requirements(due),
-            "settings": {
-                "bacs_debit_payments": {},
-                "branding": {"icon": null, "logo": null, "primary_color": null, "secondary_color": null},
-                "card_issuing": {"tos_acceptance": {"date": null, "ip": null}},
-                "card_payments": {
-                    "decline_on": {"avs_failure": false, "cvc_failure": false},
-                    "statement_descriptor_prefix": null,
-                    "statement_descriptor_prefix_kana": null,
-                    "statement_descriptor_prefix_kanji": null
-                },
-                "dashboard": {"display_name": null, "timezone": "Etc/UTC"},
-                "payments": {
-                    "statement_descriptor": null,
-                    "statement_descriptor_kana": null,
-                    "statement_descriptor_kanji": null
-                },
-                "payouts": {
-                    "debit_negative_balances": false,
-                    "schedule": {"delay_days": 2, "interval": "daily"},
-                    "statement_descriptor": null
-                },
-                "sepa_debit_payments": {}
-            },
+            "settings": default_settings(),
             "tos_acceptance": {"date": null, "ip": null, "user_agent": null},
             "type": self.account_type
         })
     }
+}
+
+/// The settings of a new test-mode account: Stripe's defaults, nothing configured.
+fn default_settings() -> Value {
+    json!({
+        "bacs_debit_payments": {},
+        "branding": {"icon": null, "logo": null, "primary_color": null, "secondary_color": null},
+        "card_issuing": {"tos_acceptance": {"date": null, "ip": null}},
+        "card_payments": {
+            "decline_on": {"avs_failure": false, "cvc_failure": false},
+            "statement_descriptor_prefix": null,
+            "statement_descriptor_prefix_kana": null,
+            "statement_descriptor_prefix_kanji": null
+        },
+        "dashboard": {"display_name": null, "timezone": "Etc/UTC"},
+        "payments": {
+            "statement_descriptor": null,
+            "statement_descriptor_kana": null,
+            "statement_descriptor_kanji": null
+        },
+        "payouts": {
+            "debit_negative_balances": false,
+            "schedule": {"delay_days": 2, "interval": "daily"},
+            "statement_descriptor": null
+        },
+        "sepa_debit_payments": {}
+    })
 }

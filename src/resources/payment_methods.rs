@@ -9,11 +9,10 @@ use crate::model::{Address, Metadata};
 use crate::resources::handler::{Ctx, Handler, HandlerResult, ObjectKind, Resource, Route};
 use crate::store::table::KeySet;
 use crate::stripe::error::ApiError;
-use crate::stripe::ids::IdKind;
+use crate::stripe::ids::{fingerprint, IdKind};
 use crate::stripe::list::{List, ListParams, PAGINATION};
 use crate::stripe::params::{Field, Kind, ParamMap, METADATA};
 use crate::stripe::shapes::{address, merge_metadata, ADDRESS};
-use std::hash::{Hash, Hasher};
 
 const BILLING_DETAILS: &[Field] = &[
     Field::new("address", Kind::Object(ADDRESS)).emptiable(),
@@ -278,19 +277,6 @@ pub fn bank_name(routing: &str) -> String {
         "TEST BANK"
     }
     .to_string()
-}
-
-/// A stable 16-character fingerprint of an account, like Stripe's: the same account
-/// number always has the same fingerprint.
-pub fn fingerprint(routing: &str, number: &str) -> String {
-    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-    let mut out = String::with_capacity(16);
-    for i in 0..16u8 {
-        let mut h = std::collections::hash_map::DefaultHasher::new();
-        (routing, number, i).hash(&mut h);
-        out.push(ALPHABET[(h.finish() % ALPHABET.len() as u64) as usize] as char);
-    }
-    out
 }
 
 fn billing_details(p: Option<&ParamMap>, mut current: BillingDetails) -> BillingDetails {

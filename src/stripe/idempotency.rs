@@ -95,50 +95,20 @@ impl IdempotencyCache {
         let slot = (namespace.to_string(), key.to_string());
         let mut inner = self.inner.lock();
         inner.expire(now);
-        match inner.entries.get(&slot) {
-            // Wording from real Stripe responses (docs/research/wire-format.md §1l).
-            Some(entry) if entry.path != path => Err(mismatch(format!(
-                "Keys for idempotent requests can only be used for the same endpoint they were \
-                 first used for ('{}' vs '{path}'). Try using a key other than '{key}' if you \
-                 meant to execute a different request.",
-                entry.path
-            ))),
-            Some(entry) if entry.fingerprint != fingerprint => Err(mismatch(format!(
-                "Keys for idempotent requests can only be used with the same parameters they \
-                 were first used with. Try using a key other than '{key}' if you meant to \
-                 execute a different request."
-            ))),
-            Some(Entry {
-                state: State::InFlight,
-                ..
-            }) => Err(ApiError::new(
-                409,
-                ErrorType::InvalidRequestError,
-                Some("idempotency_key_in_use"),
-                format!(
-                    "There is currently another in-progress request using this Idempotent Key \
-                     (that probably means you submitted twice, and the other request is still \
-                     going through): {key}. Please try again later."
-                ),
-            )),
-            Some(Entry {
-                state: State::Done(saved),
-                ..
-            }) => Ok(Begin::Replay(saved.clone())),
-            None => {
-                let entry = Entry {
-                    path: path.to_string(),
-                    fingerprint,
-                    created: now,
-                    state: State::InFlight,
-                };
-                inner.entries.insert(slot.clone(), entry);
-                inner.order.push_back((slot, now));
-                inner.evict();
-                inner.compact();
-                Ok(Begin::Proceed)
-            }
+        if let Some(entry) = inner.entries.get(&slot) {
+            return reuse(entry, key, path, fingerprint);
         }
+        let entry = Entry {
+            path: path.to_string(),
+            fingerprint,
+            created: now,
+            state: State::InFlight,
+        };
+        inner.entries.insert(slot.clone(), entry);
+        inner.order.push_back((slot, now));
+        inner.evict();
+        inner.compact();
+        Ok(Begin::Proceed)
     }
 
     /// Records the outcome of a request begun with [`IdempotencyCache::begin`]: `Some` saves
@@ -174,6 +144,42 @@ impl IdempotencyCache {
                     .retain(|(n, _), _| n != ns && !n.starts_with(&prefix));
             }
         }
+    }
+}
+
+/// The answer to a key already in the cache: a replay of its saved result, or Stripe's
+/// refusal when the request differs or the first one is still running.
+fn reuse(entry: &Entry, key: &str, path: &str, fingerprint: u64) -> Result<Begin, ApiError> {
+    match entry {
+        // Wording from real Stripe responses (docs/research/wire-format.md §1l).
+        entry if entry.path != path => Err(mismatch(format!(
+            "Keys for idempotent requests can only be used for the same endpoint they were \
+             first used for ('{}' vs '{path}'). Try using a key other than '{key}' if you \
+             meant to execute a different request.",
+            entry.path
+        ))),
+        entry if entry.fingerprint != fingerprint => Err(mismatch(format!(
+            "Keys for idempotent requests can only be used with the same parameters they \
+             were first used with. Try using a key other than '{key}' if you meant to \
+             execute a different request."
+        ))),
+        Entry {
+            state: State::InFlight,
+            ..
+        } => Err(ApiError::new(
+            409,
+            ErrorType::InvalidRequestError,
+            Some("idempotency_key_in_use"),
+            format!(
+                "There is currently another in-progress request using this Idempotent Key \
+                 (that probably means you submitted twice, and the other request is still \
+                 going through): {key}. Please try again later."
+            ),
+        )),
+        Entry {
+            state: State::Done(saved),
+            ..
+        } => Ok(Begin::Replay(saved.clone())),
     }
 }
 

@@ -121,6 +121,20 @@ impl IdGenerator {
     }
 }
 
+/// A stable 16-character fingerprint of an account, like Stripe's: the same account
+/// number always has the same fingerprint.
+pub fn fingerprint(routing: &str, number: &str) -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    let mut out = String::with_capacity(16);
+    for i in 0..16u8 {
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        std::hash::Hash::hash(&(routing, number, i), &mut h);
+        use std::hash::Hasher;
+        out.push(ALPHABET[(h.finish() % ALPHABET.len() as u64) as usize] as char);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

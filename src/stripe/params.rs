@@ -310,33 +310,7 @@ fn check_kind(value: &mut Param, kind: Kind, path: &[&str]) -> Result<(), ApiErr
             _ => Err(ApiError::invalid_hash(&name())),
         },
         Kind::Metadata => match value {
-            Param::Map(m) => {
-                // Stripe's metadata limits: 50 keys, keys up to 40 characters, values up to 500.
-                if m.0.len() > 50 {
-                    return Err(ApiError::invalid_request(
-                        "Invalid metadata: metadata cannot have more than 50 keys",
-                    )
-                    .with_param(name()));
-                }
-                for (k, v) in &m.0 {
-                    let Some(value) = v.as_str() else {
-                        return Err(ApiError::invalid_string(&name_of(path, k)));
-                    };
-                    if k.chars().count() > 40 {
-                        return Err(ApiError::invalid_request(format!(
-                            "Invalid key: {k} must be a string under 40 characters"
-                        ))
-                        .with_param(name()));
-                    }
-                    if value.chars().count() > 500 {
-                        return Err(ApiError::invalid_request(format!(
-                            "Invalid value for {k}: must be a string under 500 characters"
-                        ))
-                        .with_param(name_of(path, k)));
-                    }
-                }
-                Ok(())
-            }
+            Param::Map(m) => check_metadata(m, path),
             _ => Err(ApiError::invalid_hash(&name())),
         },
         Kind::Range => match value {
@@ -344,24 +318,54 @@ fn check_kind(value: &mut Param, kind: Kind, path: &[&str]) -> Result<(), ApiErr
             Param::Map(m) => validate_map(m, RANGE_FIELDS, path),
             Param::List(_) => Err(ApiError::invalid_integer(&name(), "")),
         },
-        Kind::Array(inner) => {
-            normalise_indexed_list(value, path)?;
-            match value {
-                Param::List(items) => {
-                    for (i, item) in items.iter_mut().enumerate() {
-                        let index = i.to_string();
-                        let item_path = name_path(path, &index);
-                        if matches!(item, Param::Str(s) if s.is_empty()) {
-                            return Err(ApiError::invalid_empty(&render_name(&item_path)));
-                        }
-                        check_kind(item, *inner, &item_path)?;
-                    }
-                    Ok(())
-                }
-                _ => Err(ApiError::invalid_array(&name())),
-            }
+        Kind::Array(inner) => check_array(value, *inner, path),
+    }
+}
+
+/// Stripe's metadata limits: 50 keys, keys up to 40 characters, values up to 500.
+fn check_metadata(m: &ParamMap, path: &[&str]) -> Result<(), ApiError> {
+    let name = || render_name(path);
+    if m.0.len() > 50 {
+        return Err(ApiError::invalid_request(
+            "Invalid metadata: metadata cannot have more than 50 keys",
+        )
+        .with_param(name()));
+    }
+    for (k, v) in &m.0 {
+        let Some(value) = v.as_str() else {
+            return Err(ApiError::invalid_string(&name_of(path, k)));
+        };
+        if k.chars().count() > 40 {
+            return Err(ApiError::invalid_request(format!(
+                "Invalid key: {k} must be a string under 40 characters"
+            ))
+            .with_param(name()));
+        }
+        if value.chars().count() > 500 {
+            return Err(ApiError::invalid_request(format!(
+                "Invalid value for {k}: must be a string under 500 characters"
+            ))
+            .with_param(name_of(path, k)));
         }
     }
+    Ok(())
+}
+
+/// An array (`a[]=x&a[]=y` or `a[0]=x`): every item present and of the inner kind.
+fn check_array(value: &mut Param, inner: Kind, path: &[&str]) -> Result<(), ApiError> {
+    normalise_indexed_list(value, path)?;
+    let Param::List(items) = value else {
+        return Err(ApiError::invalid_array(&render_name(path)));
+    };
+    for (i, item) in items.iter_mut().enumerate() {
+        let index = i.to_string();
+        let item_path = name_path(path, &index);
+        if matches!(item, Param::Str(s) if s.is_empty()) {
+            return Err(ApiError::invalid_empty(&render_name(&item_path)));
+        }
+        check_kind(item, inner, &item_path)?;
+    }
+    Ok(())
 }
 
 const RANGE_FIELDS: &[Field] = &[
