@@ -1,32 +1,28 @@
 //! fcmock: a local, stateful emulator of Stripe's Financial Connections API, for tests.
 //!
-//! The map of the crate — each module's job, and what it must not know:
+//! The map of the crate, from the bottom layer up. A module imports only its own layer or
+//! those below it (`scripts/import_graph.py --check` enforces it; `docs/architecture.md`
+//! draws it):
 //!
-//! - [`config`]: command-line flags with `FCMOCK_*` twins. Knows nothing else.
-//! - [`server`]: hyper glue — accept loop, body limit, timeouts, graceful shutdown. Knows
-//!   nothing of Stripe; hands owned requests to a [`server::Service`].
-//! - [`app`]: the shared handle (store, clock, ids, idempotency cache) and the split between
-//!   Stripe's API and the control API.
-//! - [`api`]: the front door of Stripe's API: auth, parameters, idempotency, panics → 500,
-//!   Stripe's headers. The only place requests become handler calls.
-//! - [`router`]: one table of `(method, path)` → handler.
-//! - [`stripe`]: Stripe's wire format, nothing resource-specific: bracket forms, parameter
-//!   specs, errors, lists, `expand[]`, idempotency, ids, API keys.
-//! - [`resources`]: one module per Stripe resource; short handlers over the store.
-//! - [`model`]: Stripe's objects as plain data. No HTTP, no parameters.
-//! - [`store`]: in-memory state per API key; ordered tables with O(page) listing. No HTTP.
-//! - [`clock`]: mock time; the only source of "now".
-//! - [`fixtures`]: test institutions, accounts and scenario files; data only, validated at
-//!   load.
-//! - [`engine`]: Financial Connections behaviour — completing sessions, refreshes settling,
-//!   transactions generated, events recorded. Shared by the API, the auth page and the
-//!   control API; no HTTP.
-//! - [`control`]: fcmock's own `/_fcmock/…` API for QA and tests.
-//! - [`auth_page`]: the client side — the SDKs' publishable-key endpoints, the fake hosted
-//!   auth page, SDK-shaped results and the example backend. Ends sessions only through
-//!   [`engine`]; redirects only to URLs a session declared.
-//! - [`webhooks`]: signing and delivering events to webhook endpoints, with retries, off
-//!   the request path (`emit` only enqueues).
+//! 1. Plain data and the edge types: [`config`] (flags with `FCMOCK_*` twins), [`clock`]
+//!    (mock time, the only "now"), [`http`] (the owned request and response), [`fixtures`]
+//!    (test institutions and scenario files, validated at load), [`model`] (Stripe's objects
+//!    as plain data).
+//! 2. [`store`]: in-memory state per API key; ordered tables paged in O(page); it keeps its
+//!    own invariants and knows no HTTP.
+//! 3. [`stripe`]: the wire format shared by every resource: bracket forms, parameter specs,
+//!    errors, lists, `expand[]`, idempotency, ids, API keys.
+//! 4. [`qa`] (scripted outcomes, injected faults, the request log) and [`webhooks`]
+//!    (signing and delivering events off the request path).
+//! 5. [`app`]: the shared handle over all of the above; it knows no handler.
+//! 6. [`engine`]: what happens when a session completes, a refresh runs, an event fires.
+//! 7. [`resources`]: one module per Stripe resource, each declaring its routes, objects and
+//!    events, and the one registry the router and `expand[]` are built from.
+//! 8. The three front doors: [`api`] (Stripe's API as a pipeline of named stages),
+//!    [`control`] (fcmock's `/_fcmock/…` API), [`auth_page`] (the hosted page, the SDK
+//!    payloads and the example backend).
+//! 9. [`dispatch`]: picks the front door and writes the request's log line.
+//! 10. [`server`]: hyper glue — accept loop, body limit, timeouts, graceful shutdown.
 
 #![warn(clippy::unwrap_used)]
 

@@ -1,21 +1,21 @@
-//! The client side of Financial Connections: what Stripe's SDKs and a person's browser see.
+//! The client side of Financial Connections: what a person's browser and a faked SDK see.
 //!
-//! - [`client_api`]: the publishable-key endpoints the mobile SDKs call in their web flow
-//!   (`…/sessions/synchronize`, `link_account_sessions/{session_receipt, list_accounts,
-//!   complete, generate_hosted_url}`), routed by [`crate::router`] with `Access::Client`.
 //! - [`pages`]: the fake hosted auth page at `hosted_auth_url` (`/hosted/…`): consent →
 //!   institution → login → accounts → success, with Cancel everywhere. Plain HTML forms,
 //!   no script.
-//! - [`outcomes`]: one table of what every outcome looks like on every surface.
-//! - [`sdk`]: `/_fcmock/sdk/…`, the exact results flutter_stripe / React Native and
-//!   Stripe.js would hand an app.
+//! - [`sdk`]: the exact results flutter_stripe / React Native and Stripe.js would hand an
+//!   app (served by the control API at `/_fcmock/sdk/…`).
 //! - [`backend`]: `POST /financial-connections-sheet`, a drop-in for flutter_stripe's
 //!   example server.
 //!
+//! The SDKs' publishable-key API calls are a resource like any other
+//! ([`crate::resources::financial_connections::client_side`]), and what each failure looks
+//! like on every surface is the engine's ([`crate::engine::outcomes`]).
+//!
 //! Every path ends a session through [`crate::engine::complete_session`], and a session's
-//! scripted outcome (`Session::scripted`) wins over what a person clicks. This module knows
-//! HTTP and HTML, but keeps no Stripe object of its own: only the return URLs each session's
-//! clients declared ([`PageState`]), so the page never redirects anywhere else.
+//! scripted outcome (`Session::scripted`) wins over what a person clicks. The page redirects
+//! only to the return URLs a session's clients declared
+//! ([`crate::store::return_targets::ReturnTargets`]).
 
 pub mod backend;
 pub mod html;

@@ -5,7 +5,7 @@
 //! Server-rendered HTML and plain form posts, so it works with JavaScript off and in any
 //! web view. State between steps travels in hidden fields; the session itself only changes
 //! through [`engine::complete_session`]. Redirects go only to the targets the session's
-//! client declared ([`super::PageState`]) or to fcmock's done pages.
+//! client declared ([`ReturnTarget`]s) or to fcmock's done pages.
 
 use super::html::{self, escape, hidden};
 use crate::app::App;

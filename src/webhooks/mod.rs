@@ -9,7 +9,7 @@
 //! happened; a failed delivery's retries run in their own task, so one failing event never
 //! holds up the next. No lock is held across an `.await`.
 //!
-//! The control API (`/_fcmock/webhooks/…`, see [`control`]) flushes the queue for tests and
+//! The control API (`/_fcmock/webhooks/…`, `crate::control::webhooks`) flushes the queue for tests and
 //! shows the delivery log.
 
 pub mod signature;
