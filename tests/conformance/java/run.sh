@@ -39,12 +39,14 @@ mkdir -p "$FCMOCK_CAPTURE_DIR" || die "cannot create $FCMOCK_CAPTURE_DIR"
 rm -f "$FCMOCK_CAPTURE_DIR/responses-java.jsonl"
 
 printf '==> stripe-java suite against %s (capture: %s/responses-java.jsonl)\n' "$FCMOCK_URL" "$FCMOCK_CAPTURE_DIR"
-# -q hides Maven's own chatter; Surefire's "Tests run: N, Failures: …" summary and every
-# failure are still printed (mvn -q keeps warnings and errors; the summary is printed at
-# WARN/ERROR level when something failed and by the console reporter otherwise).
+# -q hides Maven's own chatter (downloads, compiler, build banners); the one logger raised back
+# to INFO is Surefire's, so its per-class lines and the closing "Tests run: N, Failures: F,
+# Errors: E, Skipped: S" summary are always printed, as is every failure with its stack.
 cd "$HERE" || die "cannot cd to $HERE"
 # shellcheck disable=SC2086
-mvn -B -q ${MVN_ARGS:-} test "$@"
+mvn -B -q -Dstyle.color=never \
+  -Dorg.slf4j.simpleLogger.log.org.apache.maven.plugin.surefire=info \
+  ${MVN_ARGS:-} test "$@"
 rc=$?
 if [[ -s "$FCMOCK_CAPTURE_DIR/responses-java.jsonl" ]]; then
   printf '==> captured %s responses in %s/responses-java.jsonl\n' \

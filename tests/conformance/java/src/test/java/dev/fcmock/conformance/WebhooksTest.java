@@ -133,6 +133,7 @@ class WebhooksTest {
    * checked.
    */
   static StripeObject dataObject(Event event) throws Exception {
+    checkApiVersion(event, Stripe.API_VERSION);
     EventDataObjectDeserializer d = event.getDataObjectDeserializer();
     Optional<StripeObject> safe = d.getObject();
     if (safe.isPresent()) {
@@ -160,6 +161,24 @@ class WebhooksTest {
     return d.deserializeUnsafe();
   }
 
+  /**
+   * Stripe renders an event at the api_version of the endpoint it is delivered to. A
+   * difference is a server bug: it fails in strict mode and is printed otherwise.
+   */
+  static void checkApiVersion(Event event, String expected) {
+    if (expected.equals(event.getApiVersion())) {
+      return;
+    }
+    String why =
+        "event " + event.getId() + " (" + event.getType() + ") was delivered with api_version "
+            + event.getApiVersion() + "; Stripe would render it at " + expected
+            + " (server bug)";
+    if (STRICT_EVENT_VERSION) {
+      throw new AssertionError(why);
+    }
+    System.err.println("WARNING (FCMOCK_STRICT_EVENT_VERSION unset): " + why);
+  }
+
   @Test
   void linkingEachRefreshAndDisconnectArriveSignedAndVerify(Fcmock fc) throws Exception {
     try (Receiver receiver = new Receiver(List.of())) {
@@ -171,6 +190,8 @@ class WebhooksTest {
               .create(
                   WebhookEndpointCreateParams.builder()
                       .setUrl(receiver.url())
+                      // What stripe-java's docs advise: events at the library's own version.
+                      .setApiVersion(WebhookEndpointCreateParams.ApiVersion.VERSION_2026_07_29_DAHLIA)
                       .addAllEnabledEvent(
                           FC_EVENTS.stream()
                               .map(
@@ -188,6 +209,7 @@ class WebhooksTest {
       assertTrue(endpoint.getSecret().startsWith("whsec_"));
       assertEquals(receiver.url(), endpoint.getUrl());
       assertEquals("enabled", endpoint.getStatus());
+      assertEquals(Stripe.API_VERSION, endpoint.getApiVersion());
 
       Customer customer =
           client.v1().customers().create(CustomerCreateParams.builder().setEmail("jenny@example.com").build());
@@ -310,6 +332,46 @@ class WebhooksTest {
         signatures.add(d.signature());
       }
       assertEquals(3, signatures.stream().distinct().count(), signatures.toString());
+    }
+  }
+
+  /**
+   * An endpoint pinned to an older release train ({@code 2025-12-15.clover}) gets its events
+   * rendered at that version by Stripe, so stripe-java 33.x (dahlia) must refuse the safe
+   * deserialization and leave {@code deserializeUnsafe()} as the app's only option. fcmock
+   * 0.x (baseline) renders every event at {@code 2026-07-29.dahlia} whatever the endpoint says:
+   * a server bug, asserted only with FCMOCK_STRICT_EVENT_VERSION=1 (printed otherwise).
+   */
+  @Test
+  void anEndpointPinnedToAnOlderVersionGetsEventsAtThatVersion(Fcmock fc) throws Exception {
+    try (Receiver receiver = new Receiver(List.of())) {
+      WebhookEndpoint endpoint =
+          fc.client
+              .v1()
+              .webhookEndpoints()
+              .create(
+                  WebhookEndpointCreateParams.builder()
+                      .setUrl(receiver.url())
+                      .setApiVersion(WebhookEndpointCreateParams.ApiVersion.VERSION_2025_12_15_CLOVER)
+                      .addEnabledEvent(WebhookEndpointCreateParams.EnabledEvent.CUSTOMER__CREATED)
+                      .build());
+      assertEquals("2025-12-15.clover", endpoint.getApiVersion());
+      Customer customer = fc.client.v1().customers().create();
+
+      JsonObject flushed = fc.flushWebhooks();
+      assertEquals(1, flushed.get("delivered").getAsInt(), flushed.toString());
+
+      List<Event> events = verifiedEvents(receiver, endpoint.getSecret());
+      assertEquals(1, events.size());
+      Event event = events.get(0);
+      assertEquals("customer.created", event.getType());
+      checkApiVersion(event, "2025-12-15.clover");
+      EventDataObjectDeserializer d = event.getDataObjectDeserializer();
+      if ("2025-12-15.clover".equals(event.getApiVersion())) {
+        assertTrue(d.getObject().isEmpty(), "a clover event is not safe for a dahlia library");
+      }
+      Customer c = assertInstanceOf(Customer.class, d.deserializeUnsafe());
+      assertEquals(customer.getId(), c.getId());
     }
   }
 }
