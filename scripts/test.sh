@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# The one test command (README "Test"): lint, unit and integration tests, then the
-# conformance suites that drive fcmock with the official stripe-python and stripe-node
-# libraries and validate every response against Stripe's OpenAPI schemas. It installs what
-# it needs (a Python venv and node_modules under tests/conformance/) on first run.
+# The one test command (README "Test"): lint (with the layer and function-length checks of
+# docs/architecture.md), unit and integration tests, then the conformance suites that drive
+# fcmock with the official stripe-python and stripe-node libraries and validate every
+# response against Stripe's OpenAPI schemas. It installs what it needs (a Python venv and
+# node_modules under tests/conformance/) on first run.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -16,6 +17,10 @@ cargo clippy --quiet --all-targets -- -D warnings
 
 step "cargo doc (warnings denied)"
 RUSTDOCFLAGS="-D warnings" cargo doc --quiet --no-deps
+
+step "layers and function length (docs/architecture.md, Checks)"
+python3 scripts/import_graph.py --check
+python3 scripts/long_functions.py --check
 
 step "cargo test (unit and integration)"
 cargo test --quiet

@@ -2,6 +2,8 @@
 //! or from raw account and routing numbers), retrieve, update, attach, detach, list, and a
 //! customer's list.
 
+use crate::fixtures::AccountFixture;
+use crate::model::financial_connections::FcAccount;
 use crate::model::payment_method::{
     BillingDetails, Networks, PaymentMethod, PaymentMethodTag, UsBankAccount,
 };
@@ -176,37 +178,13 @@ fn from_fc_account(ctx: &Ctx<'_>, fca: &str, bank: &ParamMap) -> Result<UsBankAc
         .get(fca)
         .ok_or_else(|| ApiError::no_such_in_param("financial connections account", fca, param))?;
     let account = &linked.account;
-    if !account
-        .permissions
-        .as_ref()
-        .is_some_and(|p| p.iter().any(|p| p == "payment_method"))
-    {
-        return Err(ApiError::invalid_request(format!(
-            "The Financial Connections account {fca} was not collected with the `payment_method` permission, so it cannot be used to create a PaymentMethod."
-        ))
-        .with_param(param));
-    }
-    if !account
-        .supported_payment_method_types
-        .iter()
-        .any(|t| t == "us_bank_account")
-    {
-        return Err(ApiError::invalid_request(format!(
-            "The Financial Connections account {fca} does not support the `us_bank_account` payment method type."
-        ))
-        .with_param(param));
-    }
+    check_payment_method_use(account, fca, param)?;
     let fixture = ctx
         .app
         .fixtures
         .institution(&linked.link.institution)
         .and_then(|i| i.account(&linked.link.fixture_account));
-    let routing = fixture
-        .map(|f| f.routing_number.clone())
-        .unwrap_or_else(|| "110000000".into());
-    let number = fixture
-        .map(|f| f.account_number.clone())
-        .unwrap_or_else(|| format!("0000{}", account.last4.clone().unwrap_or_default()));
+    let (routing, number) = bank_numbers(fixture, account);
     Ok(UsBankAccount {
         account_holder_type: bank
             .str("account_holder_type")
@@ -231,6 +209,46 @@ fn from_fc_account(ctx: &Ctx<'_>, fca: &str, bank: &ParamMap) -> Result<UsBankAc
         routing_number: Some(routing),
         status_details: None,
     })
+}
+
+/// Stripe refuses a PaymentMethod from an account the user did not share for payments, or
+/// one its bank cannot debit by ACH; the error names the account as the request gave it.
+fn check_payment_method_use(account: &FcAccount, fca: &str, param: &str) -> Result<(), ApiError> {
+    if !account
+        .permissions
+        .as_ref()
+        .is_some_and(|p| p.iter().any(|p| p == "payment_method"))
+    {
+        return Err(ApiError::invalid_request(format!(
+            "The Financial Connections account {fca} was not collected with the `payment_method` permission, so it cannot be used to create a PaymentMethod."
+        ))
+        .with_param(param));
+    }
+    if !account
+        .supported_payment_method_types
+        .iter()
+        .any(|t| t == "us_bank_account")
+    {
+        return Err(ApiError::invalid_request(format!(
+            "The Financial Connections account {fca} does not support the `us_bank_account` payment method type."
+        ))
+        .with_param(param));
+    }
+    Ok(())
+}
+
+/// `(routing, account number)` from the account's fixture, so the fingerprint equals that
+/// of a PaymentMethod or token made from the same numbers by hand. An account whose
+/// fixture is not loaded (state imported against other fixtures) gets Stripe's test bank
+/// and a number ending in its `last4`.
+fn bank_numbers(fixture: Option<&AccountFixture>, account: &FcAccount) -> (String, String) {
+    let routing = fixture
+        .map(|f| f.routing_number.clone())
+        .unwrap_or_else(|| "110000000".into());
+    let number = fixture
+        .map(|f| f.account_number.clone())
+        .unwrap_or_else(|| format!("0000{}", account.last4.clone().unwrap_or_default()));
+    (routing, number)
 }
 
 fn from_numbers(bank: &ParamMap) -> Result<UsBankAccount, ApiError> {

@@ -6,8 +6,10 @@
 
 use super::no_such;
 use crate::engine;
+use crate::model::financial_connections::{LinkInfo, LinkedAccount};
 use crate::resources::handler::{Ctx, Handler, HandlerResult, ObjectKind, Resource, Route};
 use crate::store::table::{Bounded, KeySet, SortKey};
+use crate::store::Namespace;
 use crate::stripe::error::ApiError;
 use crate::stripe::list::{List, ListParams, PAGINATION};
 use crate::stripe::params::{Field, Kind, Param};
@@ -66,35 +68,14 @@ pub fn list(ctx: &mut Ctx<'_>) -> HandlerResult {
     engine::settle_namespace(ctx.app, &mut ctx.ns.write(), false);
     let list = {
         let ns = ctx.ns.read();
-        let linked = ns.fc_accounts.get(&account).ok_or_else(|| {
-            ApiError::no_such_in_param("financial connections account", &account, "account")
-        })?;
-        if !linked.link.transactions_fetched {
-            return Err(ApiError::invalid_request(
-                "Transaction data can only be retrieved for accounts that have at least one successful transaction refresh.",
-            )
-            .with_code("financial_connections_no_successful_transaction_refresh")
-            .with_param("account"));
-        }
+        let linked = fetched_account(&ns, &account)?;
         // `transaction_refresh[after]`: transactions created or updated by a later refresh
         // (non-inclusive), by the order refreshes happened in.
-        let order: HashMap<&str, usize> = linked
-            .link
-            .transaction_refreshes
-            .iter()
-            .enumerate()
-            .map(|(i, id)| (id.as_str(), i))
-            .collect();
-        let after_pos = match &after {
-            Some(id) => Some(*order.get(id.as_str()).ok_or_else(|| {
-                ApiError::no_such_in_param(
-                    "financial connections transaction refresh",
-                    id,
-                    "transaction_refresh[after]",
-                )
-            })?),
-            None => None,
-        };
+        let order = refresh_order(&linked.link);
+        let after_pos = after
+            .as_deref()
+            .map(|id| refresh_position(&order, id))
+            .transpose()?;
         let empty = KeySet::new();
         let keys = ns
             .index
@@ -115,6 +96,44 @@ pub fn list(ctx: &mut Ctx<'_>) -> HandlerResult {
         List::from_page(found, "/v1/financial_connections/transactions")
     };
     ctx.render(&list)
+}
+
+/// Stripe has no transactions to list until a refresh has fetched some, and says so with
+/// its own error code rather than an empty list, so clients know to refresh first.
+fn fetched_account<'a>(ns: &'a Namespace, account: &str) -> Result<&'a LinkedAccount, ApiError> {
+    let linked = ns.fc_accounts.get(account).ok_or_else(|| {
+        ApiError::no_such_in_param("financial connections account", account, "account")
+    })?;
+    if !linked.link.transactions_fetched {
+        return Err(ApiError::invalid_request(
+            "Transaction data can only be retrieved for accounts that have at least one successful transaction refresh.",
+        )
+        .with_code("financial_connections_no_successful_transaction_refresh")
+        .with_param("account"));
+    }
+    Ok(linked)
+}
+
+/// Refresh ids are opaque, so "later" means later in the account's list of refreshes; the
+/// map answers that for each transaction of the page in constant time.
+fn refresh_order(link: &LinkInfo) -> HashMap<&str, usize> {
+    link.transaction_refreshes
+        .iter()
+        .enumerate()
+        .map(|(i, id)| (id.as_str(), i))
+        .collect()
+}
+
+/// A refresh of another account is as unknown here as one that never existed: `after`
+/// must name one of this account's refreshes.
+fn refresh_position(order: &HashMap<&str, usize>, id: &str) -> Result<usize, ApiError> {
+    order.get(id).copied().ok_or_else(|| {
+        ApiError::no_such_in_param(
+            "financial connections transaction refresh",
+            id,
+            "transaction_refresh[after]",
+        )
+    })
 }
 
 /// `GET /v1/financial_connections/transactions/{id}`
