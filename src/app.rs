@@ -9,6 +9,7 @@ use crate::store::return_targets::ReturnTarget;
 use crate::store::Store;
 use crate::stripe::idempotency::IdempotencyCache;
 use crate::stripe::ids::{IdGenerator, IdKind};
+use crate::stripe::versions::ApiVersion;
 use std::sync::Arc;
 
 /// How many idempotency keys are remembered across all namespaces.
@@ -21,8 +22,9 @@ pub struct Settings {
     pub only_api_key: Option<String>,
     /// Base URL for links fcmock hands out (hosted auth pages).
     pub public_url: String,
-    /// `Stripe-Version` sent when the request names none.
-    pub default_stripe_version: String,
+    /// The accounts' default API version: what a request without `Stripe-Version` speaks,
+    /// and what events are rendered at.
+    pub default_version: ApiVersion,
     /// Milliseconds before a pending refresh settles on its own.
     pub refresh_delay_ms: u64,
     /// Whether `/_fcmock/…` is served (`--no-control-api` turns it off).
@@ -68,10 +70,6 @@ impl std::ops::Deref for App {
     }
 }
 
-/// The API version fcmock speaks when a request names none: the version of the Financial
-/// Connections part of the OpenAPI subset it is validated against.
-pub const DEFAULT_STRIPE_VERSION: &str = "2026-07-29.dahlia";
-
 impl App {
     /// An application configured by `config`, whose links point at `public_url`. Fails
     /// when the fixtures do not load, naming the file and field at fault.
@@ -84,6 +82,10 @@ impl App {
         let ids = IdGenerator::new(config.seed);
         let seed = config.seed.unwrap_or_else(|| ids.next_u64());
         let webhooks = crate::webhooks::from_config(config);
+        let default_version = match &config.api_version {
+            Some(name) => name.parse::<ApiVersion>()?,
+            None => ApiVersion::LATEST,
+        };
         Ok(App {
             inner: Arc::new(Inner {
                 fixtures,
@@ -98,7 +100,7 @@ impl App {
                 settings: Settings {
                     only_api_key: config.api_key.clone(),
                     public_url,
-                    default_stripe_version: DEFAULT_STRIPE_VERSION.to_string(),
+                    default_version,
                     refresh_delay_ms: config.refresh_delay,
                     control_api: !config.no_control_api,
                     control_token: config.control_token.clone(),

@@ -45,6 +45,12 @@ pub struct Config {
     #[arg(long, env = "FCMOCK_FIXTURES")]
     pub fixtures: Option<std::path::PathBuf>,
 
+    /// The API version every account defaults to, for requests without a `Stripe-Version`
+    /// header and for events (default: the latest release fcmock knows). Pin an older one to
+    /// test a backend against the version its account is on.
+    #[arg(long, env = "FCMOCK_API_VERSION")]
+    pub api_version: Option<String>,
+
     /// Milliseconds before a pending refresh settles on its own.
     #[arg(long, env = "FCMOCK_REFRESH_DELAY", default_value_t = 100)]
     pub refresh_delay: u64,

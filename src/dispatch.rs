@@ -65,7 +65,7 @@ impl Service for App {
             self,
             &error,
             &request_id,
-            Some(&self.settings.default_stripe_version),
+            Some(&self.settings.default_version.to_string()),
         );
         log_request(
             &request.method,

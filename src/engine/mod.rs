@@ -58,7 +58,7 @@ pub fn emit(
     let mut event = Event {
         id: app.ids.next(IdKind::Event),
         object: EventTag,
-        api_version: app.settings.default_stripe_version.clone(),
+        api_version: app.settings.default_version.to_string(),
         created: app.clock.now(),
         data: EventData {
             object,

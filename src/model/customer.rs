@@ -22,10 +22,17 @@ pub struct Customer {
     pub address: Option<Address>,
     /// Balance in cents applied to the next invoice.
     pub balance: i64,
+    /// The customer's business name (since `2025-09-30.clover`).
+    #[serde(default)]
+    pub business_name: Option<String>,
     /// Creation time.
     pub created: i64,
     /// Default currency.
     pub currency: Option<String>,
+    /// The Account (v2) representing the customer (since `2025-12-15.clover`; never set by
+    /// fcmock, which does not emulate Accounts v2).
+    #[serde(default)]
+    pub customer_account: Option<String>,
     /// Default payment source id.
     pub default_source: Option<String>,
     /// Whether the customer has an unpaid invoice.
@@ -36,6 +43,9 @@ pub struct Customer {
     pub discount: Option<serde_json::Value>,
     /// Email address.
     pub email: Option<String>,
+    /// The customer's individual name (since `2025-09-30.clover`).
+    #[serde(default)]
+    pub individual_name: Option<String>,
     /// Prefix for invoice numbers.
     pub invoice_prefix: String,
     /// Invoice settings.

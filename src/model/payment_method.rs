@@ -61,12 +61,19 @@ pub struct PaymentMethod {
     pub id: String,
     /// Always `"payment_method"`.
     pub object: PaymentMethodTag,
+    /// Whether checkout may show it again: `always`, `limited` or `unspecified` (Stripe's
+    /// default).
+    #[serde(default = "unspecified")]
+    pub allow_redisplay: String,
     /// Billing details.
     pub billing_details: BillingDetails,
     /// Creation time.
     pub created: i64,
     /// The customer it is attached to.
     pub customer: Option<String>,
+    /// The Account (v2) it is attached to (since `2025-12-15.clover`; never set by fcmock).
+    #[serde(default)]
+    pub customer_account: Option<String>,
     /// Always `false`.
     pub livemode: bool,
     /// Key-value pairs.
@@ -76,6 +83,10 @@ pub struct PaymentMethod {
     pub method_type: String,
     /// The bank account details.
     pub us_bank_account: UsBankAccount,
+}
+
+fn unspecified() -> String {
+    "unspecified".into()
 }
 
 impl HasId for PaymentMethod {

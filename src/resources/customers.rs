@@ -15,6 +15,7 @@ use crate::stripe::ids::IdKind;
 use crate::stripe::list::{List, ListParams, PAGINATION};
 use crate::stripe::params::{Field, Kind, ParamMap, METADATA};
 use crate::stripe::shapes::{address, in_range, merge_metadata, ADDRESS};
+use crate::stripe::versions::Change;
 use serde_json::Value;
 
 const SHIPPING: &[Field] = &[
@@ -38,10 +39,18 @@ macro_rules! customer_fields {
         &[
             Field::new("address", Kind::Object(ADDRESS)).emptiable(),
             Field::new("balance", Kind::Integer),
+            Field::new("business_name", Kind::String)
+                .emptiable()
+                .max_len(150)
+                .since(Change::CustomerNames),
             Field::new("cash_balance", Kind::Any),
-            Field::new("coupon", Kind::String),
+            Field::new("coupon", Kind::String).until(Change::CustomerDiscountParams),
             Field::new("description", Kind::String).emptiable(),
             Field::new("email", Kind::String).emptiable().max_len(512),
+            Field::new("individual_name", Kind::String)
+                .emptiable()
+                .max_len(150)
+                .since(Change::CustomerNames),
             Field::new("invoice_prefix", Kind::String),
             Field::new("invoice_settings", Kind::Object(INVOICE_SETTINGS)),
             METADATA,
@@ -49,7 +58,7 @@ macro_rules! customer_fields {
             Field::new("next_invoice_sequence", Kind::Integer),
             Field::new("phone", Kind::String).emptiable(),
             Field::new("preferred_locales", Kind::Array(&Kind::String)).emptiable(),
-            Field::new("promotion_code", Kind::String),
+            Field::new("promotion_code", Kind::String).until(Change::CustomerDiscountParams),
             Field::new("shipping", Kind::Object(SHIPPING)).emptiable(),
             Field::new("source", Kind::String),
             Field::new("tax", Kind::Any),
@@ -137,13 +146,16 @@ pub fn create(ctx: &mut Ctx<'_>) -> HandlerResult {
         object: CustomerTag,
         address: None,
         balance: 0,
+        business_name: None,
         created: ctx.now,
         currency: None,
+        customer_account: None,
         default_source: None,
         delinquent: false,
         description: None,
         discount: None,
         email: None,
+        individual_name: None,
         invoice_prefix: format!("{:08X}", ctx.app.ids.next_u64() as u32),
         invoice_settings: InvoiceSettings::default(),
         livemode: false,
@@ -301,6 +313,8 @@ fn apply(c: &mut Customer, p: &ParamMap) {
         match key {
             "address" => c.address = value.as_map().map(address),
             "balance" => c.balance = p.int(key).unwrap_or(c.balance),
+            "business_name" => c.business_name = s.and_then(text),
+            "individual_name" => c.individual_name = s.and_then(text),
             "description" => c.description = s.and_then(text),
             "email" => c.email = s.and_then(text),
             "invoice_prefix" => c.invoice_prefix = s.unwrap_or_default().to_string(),

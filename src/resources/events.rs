@@ -116,7 +116,7 @@ pub fn list(ctx: &mut Ctx<'_>) -> HandlerResult {
             .map_err(page.cursor_error("event"))?;
         List::from_page(found, "/v1/events")
     };
-    ctx.render(&list)
+    ctx.render_events(&list)
 }
 
 /// `GET /v1/events/{id}`
@@ -124,7 +124,7 @@ pub fn retrieve(ctx: &mut Ctx<'_>, id: &str) -> HandlerResult {
     ctx.params(&[])?;
     let event = ctx.ns.read().events.get(id).cloned();
     match event {
-        Some(event) => ctx.render(&event),
+        Some(event) => ctx.render_events(&event),
         None => Err(ApiError::no_such_in_path("event", id)),
     }
 }

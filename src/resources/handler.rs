@@ -7,6 +7,7 @@ use crate::store::{Namespace, SharedNamespace};
 use crate::stripe::error::{ApiError, ApiResult};
 use crate::stripe::expand::{self, Resolver};
 use crate::stripe::params::{Field, Kind, ParamMap};
+use crate::stripe::versions::{self, ApiVersion};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -152,7 +153,7 @@ pub struct Ctx<'a> {
     /// The resources, for `expand[]` to find an object by its id.
     pub registry: &'static Registry,
     /// The API version the request speaks (its `Stripe-Version`, else the account default).
-    pub version: &'a str,
+    pub version: ApiVersion,
     /// The namespace of the request's API key (and `Stripe-Account`).
     pub ns: SharedNamespace,
     /// The namespace's name.
@@ -180,7 +181,7 @@ impl<'a> Ctx<'a> {
         registry: &'static Registry,
         namespace: String,
         request_id: &'a str,
-        version: &'a str,
+        version: ApiVersion,
         params: ParamMap,
         idempotency_key: Option<String>,
     ) -> Self {
@@ -208,7 +209,7 @@ impl<'a> Ctx<'a> {
             if let Some(value) = params.get("expand").cloned() {
                 expand_only.insert("expand".to_string(), value);
             }
-            expand_only.validate(&[Field::new("expand", EXPAND_KIND)])?;
+            expand_only.validate(&[Field::new("expand", EXPAND_KIND)], self.version)?;
             self.expand = expand_only.strings("expand");
             expand::parse(&self.expand)?;
         }
@@ -219,20 +220,33 @@ impl<'a> Ctx<'a> {
             }
         }
         params = rest;
-        params.validate(spec)?;
+        params.validate(spec, self.version)?;
         self.executing = true;
         Ok(params)
     }
 
-    /// Renders an object (or list) as the response, applying `expand[]`.
+    /// Renders an object (or list) as the response, applying `expand[]`, in the shape the
+    /// request's API version sees.
     ///
     /// The namespace lock must not be held by the caller: expansion reads the store.
     pub fn render<T: Serialize>(&self, object: &T) -> HandlerResult {
-        let body = if self.expand.is_empty() {
+        self.render_at(object, false)
+    }
+
+    /// Renders events (or a list of them): each in the shape of the version it was created
+    /// at, whatever the request's version.
+    pub fn render_events<T: Serialize>(&self, object: &T) -> HandlerResult {
+        self.render_at(object, true)
+    }
+
+    fn render_at<T: Serialize>(&self, object: &T, holds_events: bool) -> HandlerResult {
+        let as_stored = self.expand.is_empty() && !holds_events && self.version.is_newest_shape();
+        let body = if as_stored {
             serde_json::to_vec_pretty(object)
         } else {
             let mut value = serde_json::to_value(object).map_err(internal)?;
             expand::apply(&mut value, &self.expand, self)?;
+            versions::downgrade(&mut value, self.version);
             serde_json::to_vec_pretty(&value)
         };
         Ok(Reply {

@@ -156,9 +156,14 @@ pub fn create(ctx: &mut Ctx<'_>) -> HandlerResult {
     let pm = PaymentMethod {
         id: ctx.new_id(IdKind::PaymentMethod),
         object: PaymentMethodTag,
+        allow_redisplay: p
+            .non_empty("allow_redisplay")
+            .unwrap_or("unspecified")
+            .to_string(),
         billing_details: billing,
         created: ctx.now,
         customer: None,
+        customer_account: None,
         livemode: false,
         metadata,
         method_type: "us_bank_account".into(),

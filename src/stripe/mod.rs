@@ -9,3 +9,4 @@ pub mod ids;
 pub mod list;
 pub mod params;
 pub mod shapes;
+pub mod versions;

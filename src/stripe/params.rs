@@ -8,6 +8,7 @@
 
 use super::error::ApiError;
 use super::form::render_name;
+use crate::stripe::versions::{ApiVersion, Change};
 
 /// One decoded parameter value.
 #[derive(Debug, Clone, PartialEq)]
@@ -63,6 +64,29 @@ pub struct Field {
     pub emptiable: bool,
     /// Longest accepted string (Stripe's `maxLength`).
     pub max_len: usize,
+    /// The API versions that know the parameter; to the others it is `parameter_unknown`.
+    pub versions: Versions,
+}
+
+/// Which API versions know a parameter, by the [`Change`] that added or removed it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Versions {
+    /// Every version.
+    All,
+    /// The versions that see the change (it added the parameter).
+    Since(Change),
+    /// The versions before the change (it removed the parameter).
+    Until(Change),
+}
+
+impl Versions {
+    fn know(self, version: ApiVersion) -> bool {
+        match self {
+            Versions::All => true,
+            Versions::Since(change) => version.sees(change),
+            Versions::Until(change) => !version.sees(change),
+        }
+    }
 }
 
 impl Field {
@@ -74,7 +98,18 @@ impl Field {
             required: false,
             emptiable: false,
             max_len: MAX_STRING,
+            versions: Versions::All,
         }
+    }
+    /// Marks the parameter as added by `change`.
+    pub const fn since(mut self, change: Change) -> Self {
+        self.versions = Versions::Since(change);
+        self
+    }
+    /// Marks the parameter as removed by `change`.
+    pub const fn until(mut self, change: Change) -> Self {
+        self.versions = Versions::Until(change);
+        self
     }
     /// Sets the longest accepted string.
     pub const fn max_len(mut self, max_len: usize) -> Self {
@@ -224,30 +259,40 @@ impl ParamMap {
         )
     }
 
-    /// Checks the tree against an endpoint's declared fields, normalising indexed arrays
-    /// (`a[0]=x`) into lists. The first problem found is returned as Stripe's error.
-    pub fn validate(&mut self, spec: &[Field]) -> Result<(), ApiError> {
-        validate_map(self, spec, &[])
+    /// Checks the tree against an endpoint's declared fields as `version` knows them,
+    /// normalising indexed arrays (`a[0]=x`) into lists. The first problem found is returned
+    /// as Stripe's error.
+    pub fn validate(&mut self, spec: &[Field], version: ApiVersion) -> Result<(), ApiError> {
+        validate_map(self, spec, &[], version)
     }
 }
 
-fn validate_map(map: &mut ParamMap, spec: &[Field], path: &[&str]) -> Result<(), ApiError> {
+fn validate_map(
+    map: &mut ParamMap,
+    spec: &[Field],
+    path: &[&str],
+    version: ApiVersion,
+) -> Result<(), ApiError> {
     let unknown: Vec<String> = map
         .0
         .iter()
-        .filter(|(key, _)| !spec.iter().any(|f| f.name == key))
+        .filter(|(key, _)| {
+            !spec
+                .iter()
+                .any(|f| f.name == key && f.versions.know(version))
+        })
         .map(|(key, _)| name_of(path, key))
         .collect();
     if !unknown.is_empty() {
         return Err(ApiError::unknown_parameters(&unknown));
     }
-    for field in spec {
+    for field in spec.iter().filter(|f| f.versions.know(version)) {
         match map.get_mut(field.name) {
             None if field.required => {
                 return Err(ApiError::missing_parameter(&name_of(path, field.name)));
             }
             None => {}
-            Some(value) => validate_value(value, field, &name_path(path, field.name))?,
+            Some(value) => validate_value(value, field, &name_path(path, field.name), version)?,
         }
     }
     Ok(())
@@ -263,7 +308,12 @@ fn name_of(path: &[&str], key: &str) -> String {
     render_name(&name_path(path, key))
 }
 
-fn validate_value(value: &mut Param, field: &Field, path: &[&str]) -> Result<(), ApiError> {
+fn validate_value(
+    value: &mut Param,
+    field: &Field,
+    path: &[&str],
+    version: ApiVersion,
+) -> Result<(), ApiError> {
     let name = || render_name(path);
     if let Param::Str(s) = value {
         if s.is_empty() {
@@ -277,10 +327,15 @@ fn validate_value(value: &mut Param, field: &Field, path: &[&str]) -> Result<(),
             return Err(ApiError::string_too_long(&name(), s, field.max_len));
         }
     }
-    check_kind(value, field.kind, path)
+    check_kind(value, field.kind, path, version)
 }
 
-fn check_kind(value: &mut Param, kind: Kind, path: &[&str]) -> Result<(), ApiError> {
+fn check_kind(
+    value: &mut Param,
+    kind: Kind,
+    path: &[&str],
+    version: ApiVersion,
+) -> Result<(), ApiError> {
     let name = || render_name(path);
     match kind {
         Kind::Any => Ok(()),
@@ -306,7 +361,7 @@ fn check_kind(value: &mut Param, kind: Kind, path: &[&str]) -> Result<(), ApiErr
             _ => Err(ApiError::invalid_enum(&name(), allowed)),
         },
         Kind::Object(fields) => match value {
-            Param::Map(m) => validate_map(m, fields, path),
+            Param::Map(m) => validate_map(m, fields, path, version),
             _ => Err(ApiError::invalid_hash(&name())),
         },
         Kind::Metadata => match value {
@@ -314,11 +369,11 @@ fn check_kind(value: &mut Param, kind: Kind, path: &[&str]) -> Result<(), ApiErr
             _ => Err(ApiError::invalid_hash(&name())),
         },
         Kind::Range => match value {
-            Param::Str(_) => check_kind(value, Kind::Integer, path),
-            Param::Map(m) => validate_map(m, RANGE_FIELDS, path),
+            Param::Str(_) => check_kind(value, Kind::Integer, path, version),
+            Param::Map(m) => validate_map(m, RANGE_FIELDS, path, version),
             Param::List(_) => Err(ApiError::invalid_integer(&name(), "")),
         },
-        Kind::Array(inner) => check_array(value, *inner, path),
+        Kind::Array(inner) => check_array(value, *inner, path, version),
     }
 }
 
@@ -352,7 +407,12 @@ fn check_metadata(m: &ParamMap, path: &[&str]) -> Result<(), ApiError> {
 }
 
 /// An array (`a[]=x&a[]=y` or `a[0]=x`): every item present and of the inner kind.
-fn check_array(value: &mut Param, inner: Kind, path: &[&str]) -> Result<(), ApiError> {
+fn check_array(
+    value: &mut Param,
+    inner: Kind,
+    path: &[&str],
+    version: ApiVersion,
+) -> Result<(), ApiError> {
     normalise_indexed_list(value, path)?;
     let Param::List(items) = value else {
         return Err(ApiError::invalid_array(&render_name(path)));
@@ -363,7 +423,7 @@ fn check_array(value: &mut Param, inner: Kind, path: &[&str]) -> Result<(), ApiE
         if matches!(item, Param::Str(s) if s.is_empty()) {
             return Err(ApiError::invalid_empty(&render_name(&item_path)));
         }
-        check_kind(item, inner, &item_path)?;
+        check_kind(item, inner, &item_path, version)?;
     }
     Ok(())
 }
@@ -431,7 +491,7 @@ mod tests {
 
     fn check(q: &str) -> Result<ParamMap, ApiError> {
         let mut p = decode(q.as_bytes())?;
-        p.validate(SPEC)?;
+        p.validate(SPEC, ApiVersion::LATEST)?;
         Ok(p)
     }
 

@@ -17,6 +17,7 @@ pub mod signature;
 use crate::model::event::Event;
 use crate::store::{Namespace, Store};
 use crate::stripe::auth::mask;
+use crate::stripe::versions::{self, ApiVersion};
 use bytes::Bytes;
 use http_body_util::Full;
 use hyper::Method;
@@ -25,6 +26,7 @@ use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use parking_lot::Mutex;
 use serde::Serialize;
+use serde_json::Value;
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
@@ -137,6 +139,17 @@ struct Job {
     event: Arc<Event>,
     url: String,
     secret: String,
+    /// The endpoint's `api_version`, if it has one: the event is rendered at it.
+    version: Option<ApiVersion>,
+}
+
+/// Where one event goes: an endpoint of the namespace (or the global one) and the version
+/// its events are rendered at (`None`: the event's own, the account default).
+struct Target<'a> {
+    endpoint: Option<&'a str>,
+    url: &'a str,
+    secret: &'a str,
+    version: Option<ApiVersion>,
 }
 
 #[derive(Default)]
@@ -199,14 +212,24 @@ impl Webhooks {
     ///
     /// Outside a tokio runtime (engine unit tests) nothing can deliver, so nothing is queued.
     pub fn dispatch(&self, store: &Store, ns: &Namespace, event: &mut Event) {
-        let mut targets: Vec<(Option<&str>, &str, &str)> = ns
+        let mut targets: Vec<Target<'_>> = ns
             .webhook_endpoints
             .iter()
             .filter(|e| e.wants(&event.event_type))
-            .map(|e| (Some(e.id.as_str()), e.url.as_str(), e.secret.as_str()))
+            .map(|e| Target {
+                endpoint: Some(e.id.as_str()),
+                url: &e.url,
+                secret: &e.secret,
+                version: e.api_version.as_deref().and_then(ApiVersion::parse),
+            })
             .collect();
         if let Some(global) = &self.shared.global {
-            targets.push((None, &global.url, &global.secret));
+            targets.push(Target {
+                endpoint: None,
+                url: &global.url,
+                secret: &global.secret,
+                version: None,
+            });
         }
         if targets.is_empty() {
             return;
@@ -218,7 +241,13 @@ impl Webhooks {
         event.pending_webhooks = u32::try_from(targets.len()).unwrap_or(u32::MAX);
         let shared_event = Arc::new(event.clone());
         let mut state = self.shared.state.lock();
-        for (endpoint, url, secret) in targets {
+        for Target {
+            endpoint,
+            url,
+            secret,
+            version,
+        } in targets
+        {
             let seq = state.next_seq;
             state.next_seq += 1;
             state.log.push_back(Delivery {
@@ -248,6 +277,7 @@ impl Webhooks {
                 event: Arc::clone(&shared_event),
                 url: url.to_string(),
                 secret: secret.to_string(),
+                version,
             };
             if let Err(mpsc::error::SendError(job)) = sender.send(job) {
                 // The lane's task is gone (its runtime shut down): the delivery cannot run.
@@ -399,8 +429,7 @@ impl Drop for Hurry<'_> {
 /// Delivers one endpoint's jobs in order: the first attempt here, retries in their own task.
 async fn run_lane(shared: Arc<Shared>, store: Store, mut jobs: mpsc::UnboundedReceiver<Job>) {
     while let Some(job) = jobs.recv().await {
-        // Stripe sends the event exactly as `GET /v1/events/{id}` renders it (pretty JSON).
-        let body = Bytes::from(serde_json::to_vec_pretty(&*job.event).unwrap_or_default());
+        let body = Bytes::from(payload(&job));
         if attempt(&shared, &job, &body, 1).await {
             finish(&shared, &store, &job, DeliveryState::Delivered);
             continue;
@@ -422,6 +451,23 @@ async fn run_lane(shared: Arc<Shared>, store: Store, mut jobs: mpsc::UnboundedRe
             finish(&shared, &store, &job, DeliveryState::Failed);
         });
     }
+}
+
+/// The delivered JSON: the event as `GET /v1/events/{id}` renders it (pretty, in the shape
+/// of the version it was created at), or, for an endpoint with its own `api_version`,
+/// rendered at that version: "Events sent to this endpoint will be generated with this
+/// Stripe Version instead of your account's default Stripe Version" (API reference, Create
+/// a webhook endpoint). Rendered here, off the namespace lock.
+fn payload(job: &Job) -> Vec<u8> {
+    let Ok(mut value) = serde_json::to_value(&*job.event) else {
+        return Vec::new();
+    };
+    if let (Some(version), Value::Object(map)) = (job.version, &mut value) {
+        map.insert("api_version".into(), Value::String(version.to_string()));
+    }
+    let version = ApiVersion::parse(&job.event.api_version).unwrap_or(ApiVersion::LATEST);
+    versions::downgrade(&mut value, version);
+    serde_json::to_vec_pretty(&value).unwrap_or_default()
 }
 
 /// The wait before retry `retry` (1 for the first): base × 2^(retry-1), capped. Stripe

@@ -2,7 +2,7 @@
 //! (docs/research/wire-format.md §3).
 
 use crate::support::{bearer, TestResponse, TestServer, KEY};
-use fcmock::app::DEFAULT_STRIPE_VERSION;
+use fcmock::stripe::versions::ApiVersion;
 use hyper::Method;
 use std::collections::HashSet;
 
@@ -87,7 +87,7 @@ async fn stripe_version_echoes_the_request_header_or_defaults() {
     assert_eq!(pinned_error.header("stripe-version"), Some("2020-08-27"));
     assert_eq!(
         default.header("stripe-version"),
-        Some(DEFAULT_STRIPE_VERSION)
+        Some(ApiVersion::LATEST.to_string().as_str())
     );
 }
 

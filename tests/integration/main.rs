@@ -10,6 +10,9 @@ mod support;
 
 /// Connect accounts: create, retrieve, and their parameter errors.
 mod accounts;
+/// API versions: the header, the default, `--api-version`, unknown versions, per-version
+/// parameters and shapes, events at their creation version.
+mod api_versions;
 /// API keys: Bearer and Basic, refused keys, per-key namespaces, `--api-key`, `Stripe-Account`.
 mod auth;
 /// The hosted auth page: steps, Sandbox Bank passwords, down banks, Cancel, redirects,
