@@ -492,3 +492,61 @@ async fn the_global_webhook_receives_every_namespaces_events_in_order() {
     assert_eq!(log.json.as_array().map(Vec::len), Some(1));
     assert_eq!(log.json[0]["endpoint"], Value::Null);
 }
+
+#[tokio::test]
+async fn an_endpoint_with_an_api_version_gets_events_rendered_at_it() {
+    let server = TestServer::start().await;
+    let receiver = Receiver::start(&[]).await;
+    let created = server
+        .post(
+            "/v1/webhook_endpoints",
+            KEY,
+            &form(&[
+                ("url", &receiver.url),
+                ("enabled_events[]", "customer.created"),
+                ("api_version", "2025-08-27.basil"),
+            ]),
+        )
+        .await;
+    assert_eq!(created.json["api_version"], "2025-08-27.basil");
+    server.create_customer(&[("email", "a@example.com")]).await;
+
+    flush(&server, json!({"api_key": KEY})).await;
+
+    let got = receiver.received();
+    assert_eq!(got.len(), 1);
+    got[0].verify(&secret_of(&created.json));
+    let body = got[0].json();
+    assert_eq!(body["api_version"], "2025-08-27.basil");
+    let customer = body["data"]["object"].as_object().expect("the customer");
+    assert!(!customer.contains_key("business_name"), "{customer:?}");
+    // The stored event keeps the account's default version and shape.
+    let stored = server.get("/v1/events", KEY).await;
+    assert_eq!(stored.json["data"][0]["api_version"], "2026-11-18.endive");
+    assert!(stored.json["data"][0]["data"]["object"]["business_name"].is_null());
+    assert!(stored.json["data"][0]["data"]["object"]
+        .as_object()
+        .is_some_and(|c| c.contains_key("business_name")));
+}
+
+#[tokio::test]
+async fn an_endpoint_with_an_unknown_api_version_is_refused() {
+    let server = TestServer::start().await;
+
+    let refused = server
+        .post(
+            "/v1/webhook_endpoints",
+            KEY,
+            &form(&[
+                ("url", "http://127.0.0.1:9/hook"),
+                ("enabled_events[]", "*"),
+                ("api_version", "2025-07-30"),
+            ]),
+        )
+        .await;
+
+    assert_eq!(refused.status, 400);
+    assert_eq!(refused.error("param"), Some("api_version"));
+    let list = server.get("/v1/webhook_endpoints", KEY).await;
+    assert_eq!(list.json["data"].as_array().map(Vec::len), Some(0));
+}
