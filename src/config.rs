@@ -118,6 +118,9 @@ pub enum Command {
         #[arg(long, default_value = "http://127.0.0.1:12111/_fcmock/health")]
         url: String,
     },
+    /// Print the Stripe API versions fcmock knows, the latest, and the changes between them
+    /// (JSON), for scripts that derive per-version schemas from the same registry.
+    ApiVersions,
 }
 
 /// How request log lines are written.

@@ -7,8 +7,14 @@ use std::process::ExitCode;
 #[tokio::main]
 async fn main() -> ExitCode {
     let config = Config::parse();
-    if let Some(Command::Healthcheck { url }) = &config.command {
-        return fcmock::healthcheck(url).await;
+    match &config.command {
+        Some(Command::Healthcheck { url }) => return fcmock::healthcheck(url).await,
+        Some(Command::ApiVersions) => {
+            let catalogue = fcmock::stripe::versions::catalogue();
+            println!("{catalogue:#}");
+            return ExitCode::SUCCESS;
+        }
+        None => {}
     }
     init_logging(config.log_format);
     let addr = format!("{}:{}", config.host, config.effective_port());

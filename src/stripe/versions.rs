@@ -222,6 +222,21 @@ impl Change {
         Change::SessionDefaults,
     ];
 
+    /// The change's name in `fcmock api-versions` (snake case).
+    pub fn name(self) -> &'static str {
+        match self {
+            Change::CustomerDiscountParams => "customer_discount_params",
+            Change::CustomerNames => "customer_names",
+            Change::AccountNumbers => "account_numbers",
+            Change::CustomerAccount => "customer_account",
+            Change::AccountStatusDetails => "account_status_details",
+            Change::SessionConfiguration => "session_configuration",
+            Change::SessionCountryShown => "session_country_shown",
+            Change::SessionCountry => "session_country",
+            Change::SessionDefaults => "session_defaults",
+        }
+    }
+
     /// The release that introduced the change.
     pub fn since(self) -> ApiVersion {
         let name = match self {
@@ -292,6 +307,32 @@ impl Change {
             _ => {}
         }
     }
+}
+
+/// The registry as JSON, printed by `fcmock api-versions`: the latest release, every change
+/// with the release that introduced it, and every release with the changes it sees (so a
+/// script asks the registry instead of comparing dates; a bare pre-2024 date sees none).
+pub fn catalogue() -> Value {
+    let releases: Vec<Value> = RELEASES
+        .iter()
+        .map(|name| {
+            let version = ApiVersion::parse(name).expect("RELEASES are known");
+            let sees: Vec<&str> = Change::ALL
+                .iter()
+                .filter(|c| version.sees(**c))
+                .map(|c| c.name())
+                .collect();
+            serde_json::json!({"version": name, "sees": sees})
+        })
+        .collect();
+    serde_json::json!({
+        "latest": ApiVersion::LATEST.to_string(),
+        "changes": Change::ALL
+            .iter()
+            .map(|c| serde_json::json!({"name": c.name(), "since": c.since().to_string()}))
+            .collect::<Vec<_>>(),
+        "releases": releases,
+    })
 }
 
 /// Rewrites a rendered JSON tree (an object, a list, expanded children) into the shape
