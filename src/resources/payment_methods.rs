@@ -2,6 +2,7 @@
 //! or from raw account and routing numbers), retrieve, update, attach, detach, list, and a
 //! customer's list.
 
+use crate::model::fc_enums::{PaymentMethodType, Permission, Subcategory};
 use crate::model::payment_method::{
     BillingDetails, Networks, PaymentMethod, PaymentMethodTag, UsBankAccount,
 };
@@ -179,7 +180,7 @@ fn from_fc_account(ctx: &Ctx<'_>, fca: &str, bank: &ParamMap) -> Result<UsBankAc
     if !account
         .permissions
         .as_ref()
-        .is_some_and(|p| p.iter().any(|p| p == "payment_method"))
+        .is_some_and(|p| p.contains(&Permission::PaymentMethod))
     {
         return Err(ApiError::invalid_request(format!(
             "The Financial Connections account {fca} was not collected with the `payment_method` permission, so it cannot be used to create a PaymentMethod."
@@ -188,8 +189,7 @@ fn from_fc_account(ctx: &Ctx<'_>, fca: &str, bank: &ParamMap) -> Result<UsBankAc
     }
     if !account
         .supported_payment_method_types
-        .iter()
-        .any(|t| t == "us_bank_account")
+        .contains(&PaymentMethodType::UsBankAccount)
     {
         return Err(ApiError::invalid_request(format!(
             "The Financial Connections account {fca} does not support the `us_bank_account` payment method type."
@@ -213,7 +213,7 @@ fn from_fc_account(ctx: &Ctx<'_>, fca: &str, bank: &ParamMap) -> Result<UsBankAc
             .map(str::to_string)
             .or_else(|| fixture.map(|f| f.account_holder_type.as_str().to_string())),
         account_type: Some(
-            if account.subcategory == "savings" {
+            if account.subcategory == Subcategory::Savings {
                 "savings"
             } else {
                 "checking"
