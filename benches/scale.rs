@@ -26,6 +26,7 @@
 //! shared machine is noisy; the load average is printed beside the numbers.
 
 use bytes::Bytes;
+use fcmock::model::fc_enums::TransactionStatus;
 use fcmock::model::financial_connections::{StatusTransitions, Transaction, TransactionTag};
 use fcmock::stripe::ids::IdKind;
 use http_body_util::{BodyExt, Full};
@@ -266,7 +267,7 @@ impl Stored {
                     currency: "usd".into(),
                     description: DESCRIPTIONS[i % DESCRIPTIONS.len()].into(),
                     livemode: false,
-                    status: "posted".into(),
+                    status: TransactionStatus::Posted,
                     status_transitions: StatusTransitions {
                         posted_at: Some(transacted_at),
                         void_at: None,

@@ -15,6 +15,7 @@ use crate::fixtures::{
     Failure, Institution, LoginKind, Outcome, PasswordChallenge, ScenarioFixture,
 };
 use crate::http::{Request, Response};
+use crate::model::fc_enums::Permission;
 use crate::model::financial_connections::{Session, SessionStatus};
 use crate::store::return_targets::ReturnTarget;
 use crate::store::SharedNamespace;
@@ -343,7 +344,7 @@ impl<'a> Flow<'a> {
         let permissions: String = session
             .permissions
             .iter()
-            .map(|p| format!("<li>• {}</li>", escape(permission_label(p))))
+            .map(|p| format!("<li>• {}</li>", escape(permission_label(*p))))
             .collect();
         let body = format!(
             r#"<p>This app uses Stripe to link your financial accounts. You are connecting test accounts: no real bank is contacted.</p>
@@ -543,7 +544,8 @@ impl<'a> Flow<'a> {
         match session.status {
             SessionStatus::Failed => self.failure(session),
             SessionStatus::Succeeded => self.success(session),
-            _ => {
+            // Callers show a pending session its next step; this arm is for a cancelled one.
+            SessionStatus::Cancelled | SessionStatus::Pending => {
                 let body = format!(
                     r#"<p>This session was cancelled.</p><a class="button" href="{}">Return</a>"#,
                     escape(&self.target.cancel_url)
@@ -560,13 +562,12 @@ fn error_box(error: Option<&str>) -> String {
         .unwrap_or_default()
 }
 
-fn permission_label(permission: &str) -> &str {
+fn permission_label(permission: Permission) -> &'static str {
     match permission {
-        "balances" => "Account balances",
-        "ownership" => "Account ownership details",
-        "payment_method" => "Account and routing numbers (for payments)",
-        "transactions" => "Transactions",
-        other => other,
+        Permission::Balances => "Account balances",
+        Permission::Ownership => "Account ownership details",
+        Permission::PaymentMethod => "Account and routing numbers (for payments)",
+        Permission::Transactions => "Transactions",
     }
 }
 

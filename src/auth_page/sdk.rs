@@ -121,7 +121,7 @@ pub fn flutter_result(
         }
         Err(e) => return flutter_failed(platform, &e),
     };
-    if session["status"] == "cancelled" {
+    if session["status"] == SessionStatus::Cancelled.as_str() {
         let message = match platform {
             Platform::Android => CANCELED_ANDROID,
             Platform::Ios => CANCELED_IOS,
@@ -233,7 +233,7 @@ fn flutter_account(account: &Value, platform: Platform) -> Value {
     };
     let balance_refresh = account.balance_refresh.as_ref().map(|r| {
         json!({
-            "status": camel(&r.status, &["failed", "pending", "succeeded"]),
+            "status": camel(r.status.as_str(), &["failed", "pending", "succeeded"]),
             "lastAttemptedAt": millis(&json!(r.last_attempted_at), platform)
         })
     });
@@ -241,7 +241,7 @@ fn flutter_account(account: &Value, platform: Platform) -> Value {
         "id": account.id,
         "livemode": account.livemode,
         "displayName": account.display_name,
-        "status": camel(&account.status, &["active", "inactive", "disconnected"]),
+        "status": camel(account.status.as_str(), &["active", "inactive", "disconnected"]),
         "institutionName": account.institution_name,
         "last4": account.last4,
         "created": millis(&json!(account.created), platform),
@@ -249,19 +249,19 @@ fn flutter_account(account: &Value, platform: Platform) -> Value {
         // glue sends for a real balance make it throw (research §2.1).
         "balance": null,
         "balanceRefresh": balance_refresh,
-        "category": camel(&account.category, &["cash", "credit", "investment", "other"]),
+        "category": camel(account.category.as_str(), &["cash", "credit", "investment", "other"]),
         "subcategory": camel(
-            &account.subcategory,
+            account.subcategory.as_str(),
             &["checking", "credit_card", "line_of_credit", "mortgage", "other", "savings"]
         ),
         "permissions": account.permissions.as_ref().map(|ps| ps
             .iter()
-            .map(|p| camel(p, &["balances", "ownership", "payment_method", "transactions", "account_numbers"]))
+            .map(|p| camel(p.as_str(), &["balances", "ownership", "payment_method", "transactions", "account_numbers"]))
             .collect::<Vec<_>>()),
         "supportedPaymentMethodTypes": account
             .supported_payment_method_types
             .iter()
-            .map(|t| camel(t, &["us_bank_account", "link"]))
+            .map(|t| camel(t.as_str(), &["us_bank_account", "link"]))
             .collect::<Vec<_>>()
     })
 }
@@ -365,7 +365,7 @@ pub fn js_result(app: &App, client_secret: &str, method: SdkMethod) -> Value {
         "livemode": session["livemode"],
         "permissions": session["permissions"],
     });
-    if session["status"] == "cancelled" {
+    if session["status"] == SessionStatus::Cancelled.as_str() {
         js["accounts"] = json!([]);
         return json!({ "financialConnectionsSession": js });
     }

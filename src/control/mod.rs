@@ -10,7 +10,7 @@ pub mod webhooks;
 
 use crate::app::App;
 use crate::engine::{self, Cause, Completion};
-use crate::fixtures::{Failure, ScenarioFixture};
+use crate::fixtures::{Failure, Outcome, ScenarioFixture};
 use crate::http::{Request, Response};
 use crate::resources::financial_connections::sessions::session_wire;
 use crate::stripe::auth::mask;
@@ -152,24 +152,20 @@ pub fn completion(
     institution: Option<String>,
     accounts: Option<Vec<String>>,
 ) -> Result<Completion, ApiError> {
+    let outcome = Outcome::from_name(outcome)
+        .ok_or_else(|| ApiError::invalid_enum("outcome", Outcome::NAMES))?;
     match outcome {
-        "success" => Ok(Completion::Success {
+        Outcome::Success => Ok(Completion::Success {
             institution,
             accounts,
         }),
-        "cancel" => Ok(Completion::Cancel),
-        "failure" => {
+        Outcome::Cancel => Ok(Completion::Cancel),
+        Outcome::Failure => {
             let name = failure.ok_or_else(|| ApiError::missing_parameter("failure"))?;
-            let failure = Failure::from_name(name).ok_or_else(|| {
-                let all: Vec<&str> = Failure::ALL.iter().map(|f| f.as_str()).collect();
-                ApiError::invalid_enum("failure", &all)
-            })?;
+            let failure = Failure::from_name(name)
+                .ok_or_else(|| ApiError::invalid_enum("failure", Failure::NAMES))?;
             Ok(Completion::Failure(failure))
         }
-        _ => Err(ApiError::invalid_enum(
-            "outcome",
-            &["success", "cancel", "failure"],
-        )),
     }
 }
 
@@ -283,7 +279,7 @@ fn list_sessions(app: &App, query: &ParamMap) -> Value {
                 "id": s.id,
                 "api_key_namespace": mask(root),
                 "created": s.created,
-                "status": engine::session::status_name(s.status),
+                "status": s.status,
                 "failure": s.failure,
                 "institution": s.institution,
                 "accounts": s.accounts,

@@ -7,7 +7,10 @@
 
 use super::{emit, wall_ms, Cause};
 use crate::app::App;
-use crate::fixtures::{transactions, AccountFixture, RefreshFeature, RefreshOutcome};
+use crate::fixtures::{transactions, AccountFixture, RefreshOutcome, TransactionProfile};
+use crate::model::fc_enums::{
+    AccountStatus, RefreshFeature, RefreshStatus, SubscriptionFeature, TransactionStatus,
+};
 use crate::model::financial_connections::{
     Balance, LinkedAccount, Owner, OwnerTag, Ownership, PendingRefresh, Refresh, StatusTransitions,
     Transaction, TransactionTag,
@@ -25,25 +28,19 @@ pub const COOLDOWN_SECONDS: i64 = 1;
 /// How far back the first transaction refresh reaches (Stripe: "up to 180 days").
 pub const HISTORY_SECONDS: i64 = 180 * 24 * 60 * 60;
 
-/// The permission a refresh feature needs (`balance` needs `balances`).
-pub fn permission_for(feature: &str) -> Option<&'static str> {
-    match feature {
-        "balance" => Some("balances"),
-        "ownership" => Some("ownership"),
-        "transactions" => Some("transactions"),
-        _ => None,
-    }
-}
-
-/// The error for refreshing or subscribing on an account that is not active.
-pub fn inactive_error(status: &str) -> ApiError {
-    let message = if status == "disconnected" {
-        "Data cannot be refreshed on disconnected Financial Connections accounts. To access \
-         data again, the user must link the account through a new session."
-    } else {
-        "Data cannot be refreshed on inactive Financial Connections accounts."
+/// Refreshing and subscribing need an `active` account; the error otherwise.
+pub fn require_active(status: AccountStatus) -> Result<(), ApiError> {
+    let message = match status {
+        AccountStatus::Active => return Ok(()),
+        AccountStatus::Inactive => {
+            "Data cannot be refreshed on inactive Financial Connections accounts."
+        }
+        AccountStatus::Disconnected => {
+            "Data cannot be refreshed on disconnected Financial Connections accounts. To access \
+             data again, the user must link the account through a new session."
+        }
     };
-    ApiError::invalid_request(message).with_code("financial_connections_account_inactive")
+    Err(ApiError::invalid_request(message).with_code("financial_connections_account_inactive"))
 }
 
 /// Starts refreshes of `features` on an account. Features already pending or cooling down
@@ -52,20 +49,18 @@ pub fn start_refresh(
     app: &App,
     ns: &mut Namespace,
     account_id: &str,
-    features: &[&str],
+    features: &[RefreshFeature],
     cause: &Cause,
 ) -> Result<(), ApiError> {
     let linked = ns
         .fc_accounts
         .get_mut(account_id)
         .ok_or_else(|| ApiError::no_such_in_path("financialconnections.account", account_id))?;
-    if linked.account.status != "active" {
-        return Err(inactive_error(&linked.account.status));
-    }
-    let granted = linked.account.permissions.clone().unwrap_or_default();
+    require_active(linked.account.status)?;
+    let granted = linked.account.permissions.as_deref().unwrap_or_default();
     for feature in features {
-        let permission = permission_for(feature).unwrap_or_default();
-        if !granted.iter().any(|p| p == permission) {
+        let permission = feature.permission();
+        if !granted.contains(&permission) {
             return Err(ApiError::invalid_request(format!(
                 "The account {account_id} does not have the `{permission}` permission, which a \
                  `{feature}` refresh needs. Request the permission in a new Financial \
@@ -77,27 +72,26 @@ pub fn start_refresh(
     let now = app.clock.now();
     let settles_at_ms = wall_ms() + app.settings.refresh_delay_ms;
     let mut started = false;
-    for feature in features {
-        let slot = match *feature {
-            "balance" => &mut linked.account.balance_refresh,
-            "ownership" => &mut linked.account.ownership_refresh,
-            _ => &mut linked.account.transaction_refresh,
-        };
+    for &feature in features {
+        let slot = linked.account.refresh_mut(feature);
         let busy = slot.as_ref().is_some_and(|r| {
-            r.status == "pending" || r.next_refresh_available_at.is_some_and(|next| now < next)
+            r.status == RefreshStatus::Pending
+                || r.next_refresh_available_at.is_some_and(|next| now < next)
         });
         if busy {
             continue;
         }
-        let id = (*feature == "transactions").then(|| app.ids.next(IdKind::TransactionRefresh));
+        // Only transaction refreshes are objects with ids (`transaction_refresh[after]`).
+        let id = (feature == RefreshFeature::Transactions)
+            .then(|| app.ids.next(IdKind::TransactionRefresh));
         *slot = Some(Refresh {
             id,
             last_attempted_at: now,
             next_refresh_available_at: None,
-            status: "pending".into(),
+            status: RefreshStatus::Pending,
         });
         linked.link.pending.push(PendingRefresh {
-            feature: feature.to_string(),
+            feature,
             settles_at_ms,
         });
         started = true;
@@ -139,24 +133,29 @@ pub fn run_subscriptions(app: &App) {
         let due: Vec<String> = ns
             .fc_accounts
             .iter()
-            .filter(|l| l.account.status == "active")
+            .filter(|l| l.account.status == AccountStatus::Active)
             .filter(|l| {
                 l.account
                     .subscriptions
                     .as_ref()
-                    .is_some_and(|s| s.iter().any(|f| f == "transactions"))
+                    .is_some_and(|s| s.contains(&SubscriptionFeature::Transactions))
             })
             .filter(|l| {
-                l.account
-                    .transaction_refresh
-                    .as_ref()
-                    .is_none_or(|r| r.status != "pending" && now - r.last_attempted_at >= DAY)
+                l.account.transaction_refresh.as_ref().is_none_or(|r| {
+                    r.status != RefreshStatus::Pending && now - r.last_attempted_at >= DAY
+                })
             })
             .map(|l| l.account.id.clone())
             .collect();
         for id in due {
             // Checked above: active, and transactions were subscribed, so permitted.
-            let _ = start_refresh(app, &mut ns, &id, &["transactions"], &Cause::default());
+            let _ = start_refresh(
+                app,
+                &mut ns,
+                &id,
+                &[RefreshFeature::Transactions],
+                &Cause::default(),
+            );
         }
     }
 }
@@ -176,14 +175,14 @@ pub fn settle_all(app: &App) -> usize {
 pub fn settle_namespace(app: &App, ns: &mut Namespace, force: bool) -> usize {
     let now_ms = wall_ms();
     let due = |at: u64| force || at <= now_ms;
-    let mut work: Vec<(String, Vec<String>, bool)> = Vec::new();
+    let mut work: Vec<(String, Vec<RefreshFeature>, bool)> = Vec::new();
     for linked in ns.fc_accounts.iter() {
-        let features: Vec<String> = linked
+        let features: Vec<RefreshFeature> = linked
             .link
             .pending
             .iter()
             .filter(|p| due(p.settles_at_ms))
-            .map(|p| p.feature.clone())
+            .map(|p| p.feature)
             .collect();
         let deactivate = linked.link.deactivates_at_ms.is_some_and(due);
         if !features.is_empty() || deactivate {
@@ -194,7 +193,7 @@ pub fn settle_namespace(app: &App, ns: &mut Namespace, force: bool) -> usize {
     let cause = Cause::default();
     for (account_id, features, deactivate) in work {
         for feature in features {
-            settle_feature(app, ns, &account_id, &feature, &cause);
+            settle_feature(app, ns, &account_id, feature, &cause);
             settled += 1;
         }
         if deactivate {
@@ -211,15 +210,11 @@ pub fn fail_pending(app: &App, ns: &mut Namespace, account_id: &str, cause: &Cau
     let Some(linked) = ns.fc_accounts.get_mut(account_id) else {
         return;
     };
-    let features: Vec<String> = linked.link.pending.drain(..).map(|p| p.feature).collect();
-    for feature in &features {
-        let slot = match feature.as_str() {
-            "balance" => &mut linked.account.balance_refresh,
-            "ownership" => &mut linked.account.ownership_refresh,
-            _ => &mut linked.account.transaction_refresh,
-        };
-        if let Some(refresh) = slot.as_mut().filter(|r| r.status == "pending") {
-            refresh.status = "failed".into();
+    let features: Vec<RefreshFeature> = linked.link.pending.drain(..).map(|p| p.feature).collect();
+    for &feature in &features {
+        let slot = linked.account.refresh_mut(feature);
+        if let Some(refresh) = slot.as_mut().filter(|r| r.status == RefreshStatus::Pending) {
+            refresh.status = RefreshStatus::Failed;
             refresh.next_refresh_available_at = Some(now + COOLDOWN_SECONDS);
         }
     }
@@ -228,15 +223,16 @@ pub fn fail_pending(app: &App, ns: &mut Namespace, account_id: &str, cause: &Cau
             return;
         };
         let wire = crate::engine::snapshot(&linked.account);
-        emit(app, ns, refreshed_event(&feature), wire, None, cause);
+        emit(app, ns, refreshed_event(feature), wire, None, cause);
     }
 }
 
-fn refreshed_event(feature: &str) -> &'static str {
+/// The event a settled refresh of `feature` fires, whether it succeeded or failed.
+fn refreshed_event(feature: RefreshFeature) -> &'static str {
     match feature {
-        "balance" => "financial_connections.account.refreshed_balance",
-        "ownership" => "financial_connections.account.refreshed_ownership",
-        _ => "financial_connections.account.refreshed_transactions",
+        RefreshFeature::Balance => "financial_connections.account.refreshed_balance",
+        RefreshFeature::Ownership => "financial_connections.account.refreshed_ownership",
+        RefreshFeature::Transactions => "financial_connections.account.refreshed_transactions",
     }
 }
 
@@ -246,54 +242,71 @@ fn fixture_of<'a>(app: &'a App, linked: &LinkedAccount) -> Option<&'a AccountFix
         .account(&linked.link.fixture_account)
 }
 
-fn settle_feature(app: &App, ns: &mut Namespace, account_id: &str, feature: &str, cause: &Cause) {
+fn settle_feature(
+    app: &App,
+    ns: &mut Namespace,
+    account_id: &str,
+    feature: RefreshFeature,
+    cause: &Cause,
+) {
     let now = app.clock.now();
     let Some(linked) = ns.fc_accounts.get(account_id).cloned() else {
         return;
     };
     let fixture = fixture_of(app, &linked).cloned();
-    let refresh_feature = match feature {
-        "balance" => RefreshFeature::Balance,
-        "ownership" => RefreshFeature::Ownership,
-        _ => RefreshFeature::Transactions,
-    };
     let outcome = fixture
         .as_ref()
-        .map(|f| f.refresh.outcome(refresh_feature))
+        .map(|f| f.refresh.outcome(feature))
         .unwrap_or_default();
-    let succeeded = outcome == RefreshOutcome::Succeeded;
-    if succeeded {
-        match feature {
-            "balance" => {
-                if let Some(f) = &fixture {
-                    let balance: Option<Balance> =
-                        serde_json::from_value(f.balance.to_wire(now)).ok();
-                    if let Some(acct) = ns.fc_accounts.get_mut(account_id) {
-                        acct.account.balance = balance;
-                    }
-                }
-            }
-            "ownership" => refresh_ownership(app, ns, account_id, fixture.as_ref(), now),
-            _ => refresh_transactions(app, ns, account_id, fixture.as_ref(), now),
-        }
+    match outcome {
+        RefreshOutcome::Succeeded => fetch(app, ns, account_id, fixture.as_ref(), feature, now),
+        RefreshOutcome::Failed => {}
     }
     let Some(linked) = ns.fc_accounts.get_mut(account_id) else {
         return;
     };
     linked.link.pending.retain(|p| p.feature != feature);
-    let slot = match feature {
-        "balance" => &mut linked.account.balance_refresh,
-        "ownership" => &mut linked.account.ownership_refresh,
-        _ => &mut linked.account.transaction_refresh,
-    };
-    if let Some(refresh) = slot {
-        refresh.status = if succeeded { "succeeded" } else { "failed" }.to_string();
+    if let Some(refresh) = linked.account.refresh_mut(feature) {
+        refresh.status = outcome.status();
         refresh.next_refresh_available_at = Some(now + COOLDOWN_SECONDS);
     }
     let wire = crate::engine::snapshot(&linked.account);
     let event = refreshed_event(feature);
     // Stripe fires `refreshed_*` on failure as well as success (docs, Balances).
     emit(app, ns, event, wire, None, cause);
+}
+
+/// A successful refresh: the bank's data for `feature` replaces what the account showed.
+fn fetch(
+    app: &App,
+    ns: &mut Namespace,
+    account_id: &str,
+    fixture: Option<&AccountFixture>,
+    feature: RefreshFeature,
+    now: i64,
+) {
+    match feature {
+        RefreshFeature::Balance => refresh_balance(ns, account_id, fixture, now),
+        RefreshFeature::Ownership => refresh_ownership(app, ns, account_id, fixture, now),
+        RefreshFeature::Transactions => refresh_transactions(app, ns, account_id, fixture, now),
+    }
+}
+
+/// The fixture's balance, as of now. An account without a fixture (a hand-edited state)
+/// keeps the balance it had.
+fn refresh_balance(
+    ns: &mut Namespace,
+    account_id: &str,
+    fixture: Option<&AccountFixture>,
+    now: i64,
+) {
+    let Some(f) = fixture else {
+        return;
+    };
+    let balance: Option<Balance> = serde_json::from_value(f.balance.to_wire(now)).ok();
+    if let Some(acct) = ns.fc_accounts.get_mut(account_id) {
+        acct.account.balance = balance;
+    }
 }
 
 fn refresh_ownership(
@@ -326,6 +339,17 @@ fn refresh_ownership(
     ns.ownerships.insert(ownership.id.clone(), now, ownership);
 }
 
+/// One successful transaction refresh of one account: the refresh that fetches, and the
+/// mock-time span of history it covers (from where the last one stopped, or 180 days back).
+struct Fetch<'a> {
+    account: &'a str,
+    refresh: String,
+    from: i64,
+    now: i64,
+}
+
+/// A successful transaction refresh: what was pending posts or voids, the history since the
+/// last refresh is generated, and the account remembers how far it got.
 fn refresh_transactions(
     app: &App,
     ns: &mut Namespace,
@@ -336,7 +360,7 @@ fn refresh_transactions(
     let Some(linked) = ns.fc_accounts.get(account_id) else {
         return;
     };
-    let Some(refresh_id) = linked
+    let Some(refresh) = linked
         .account
         .transaction_refresh
         .as_ref()
@@ -349,58 +373,86 @@ fn refresh_transactions(
         .transactions_until
         .unwrap_or(now - HISTORY_SECONDS);
     let still_pending = linked.link.pending_transactions.clone();
-    let seed = app.seed;
-    // Transactions that were pending post or void in place, carrying the new refresh id
-    // (why `transaction_refresh[after]` returns them again).
-    for txn_id in &still_pending {
-        if let Some(txn) = ns.transactions.get_mut(txn_id) {
-            match transactions::settle_pending(seed, txn_id) {
-                transactions::PendingOutcome::Post => {
-                    txn.status = "posted".into();
-                    txn.status_transitions.posted_at = Some(now);
-                }
-                transactions::PendingOutcome::Void => {
-                    txn.status = "void".into();
-                    txn.status_transitions.void_at = Some(now);
-                }
-            }
-            txn.transaction_refresh = refresh_id.clone();
-            txn.updated = now;
-        }
-    }
-    let mut new_pending = Vec::new();
-    if let Some(profile) = fixture.map(|f| f.transaction_profile) {
-        for generated in transactions::generate(seed, account_id, profile, from, now) {
-            let pending = transactions::is_recent(generated.transacted_at, now);
-            let txn = Transaction {
-                id: app.ids.next(IdKind::Transaction),
-                object: TransactionTag,
-                account: account_id.to_string(),
-                amount: generated.amount,
-                currency: generated.currency,
-                description: generated.description,
-                livemode: false,
-                status: if pending { "pending" } else { "posted" }.to_string(),
-                status_transitions: StatusTransitions {
-                    posted_at: (!pending).then_some(generated.transacted_at),
-                    void_at: None,
-                },
-                transacted_at: generated.transacted_at,
-                transaction_refresh: refresh_id.clone(),
-                updated: now,
-            };
-            if pending {
-                new_pending.push(txn.id.clone());
-            }
-            ns.insert_transaction(txn);
-        }
-    }
+    let fetch = Fetch {
+        account: account_id,
+        refresh,
+        from,
+        now,
+    };
+    settle_pending_transactions(app.seed, ns, &still_pending, &fetch);
+    let new_pending = match fixture {
+        Some(f) => insert_new_transactions(app, ns, f.transaction_profile, &fetch),
+        None => Vec::new(),
+    };
     if let Some(linked) = ns.fc_accounts.get_mut(account_id) {
         linked.link.transactions_until = Some(now);
-        linked.link.transaction_refreshes.push(refresh_id);
+        linked.link.transaction_refreshes.push(fetch.refresh);
         linked.link.transactions_fetched = true;
         linked.link.pending_transactions = new_pending;
     }
+}
+
+/// Transactions that were pending post or void in place, carrying the new refresh id (why
+/// `transaction_refresh[after]` returns them again).
+fn settle_pending_transactions(seed: u64, ns: &mut Namespace, pending: &[String], fetch: &Fetch) {
+    for txn_id in pending {
+        let Some(txn) = ns.transactions.get_mut(txn_id) else {
+            continue;
+        };
+        match transactions::settle_pending(seed, txn_id) {
+            transactions::PendingOutcome::Post => {
+                txn.status = TransactionStatus::Posted;
+                txn.status_transitions.posted_at = Some(fetch.now);
+            }
+            transactions::PendingOutcome::Void => {
+                txn.status = TransactionStatus::Void;
+                txn.status_transitions.void_at = Some(fetch.now);
+            }
+        }
+        txn.transaction_refresh = fetch.refresh.clone();
+        txn.updated = fetch.now;
+    }
+}
+
+/// Stores the account's generated history for the refresh's span; the most recent
+/// transactions arrive `pending`. Returns the ids of those, for the next refresh to settle.
+fn insert_new_transactions(
+    app: &App,
+    ns: &mut Namespace,
+    profile: TransactionProfile,
+    fetch: &Fetch,
+) -> Vec<String> {
+    let mut new_pending = Vec::new();
+    for generated in transactions::generate(app.seed, fetch.account, profile, fetch.from, fetch.now)
+    {
+        let pending = transactions::is_recent(generated.transacted_at, fetch.now);
+        let txn = Transaction {
+            id: app.ids.next(IdKind::Transaction),
+            object: TransactionTag,
+            account: fetch.account.to_string(),
+            amount: generated.amount,
+            currency: generated.currency,
+            description: generated.description,
+            livemode: false,
+            status: if pending {
+                TransactionStatus::Pending
+            } else {
+                TransactionStatus::Posted
+            },
+            status_transitions: StatusTransitions {
+                posted_at: (!pending).then_some(generated.transacted_at),
+                void_at: None,
+            },
+            transacted_at: generated.transacted_at,
+            transaction_refresh: fetch.refresh.clone(),
+            updated: fetch.now,
+        };
+        if pending {
+            new_pending.push(txn.id.clone());
+        }
+        ns.insert_transaction(txn);
+    }
+    new_pending
 }
 
 fn deactivate_account(app: &App, ns: &mut Namespace, account_id: &str, cause: &Cause) {
@@ -408,17 +460,17 @@ fn deactivate_account(app: &App, ns: &mut Namespace, account_id: &str, cause: &C
         return;
     };
     linked.link.deactivates_at_ms = None;
-    if linked.account.status != "active" {
+    if linked.account.status != AccountStatus::Active {
         return;
     }
-    linked.account.status = "inactive".into();
+    linked.account.status = AccountStatus::Inactive;
     let wire = crate::engine::snapshot(&linked.account);
     emit(
         app,
         ns,
         "financial_connections.account.deactivated",
         wire,
-        Some(json!({"status": "active"})),
+        Some(json!({"status": AccountStatus::Active})),
         cause,
     );
 }

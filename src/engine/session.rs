@@ -2,11 +2,10 @@
 
 use super::{emit, refresh, wall_ms, Cause};
 use crate::app::App;
-use crate::fixtures::{
-    AccountFixture, AccountStatus, Failure, Institution, Outcome, ScenarioFixture,
-};
+use crate::fixtures::{AccountFixture, Failure, Institution, Outcome, ScenarioFixture};
+use crate::model::fc_enums::{AccountStatus, HolderType, Permission};
 use crate::model::financial_connections::{
-    AccountTag, FcAccount, LinkInfo, LinkedAccount, SessionStatus,
+    AccountTag, FcAccount, LinkInfo, LinkedAccount, Session, SessionStatus,
 };
 use crate::store::Namespace;
 use crate::stripe::error::ApiError;
@@ -59,28 +58,49 @@ pub fn complete_session(
     if session.status != SessionStatus::Pending {
         return Err(ApiError::invalid_request(format!(
             "The Financial Connections session {session_id} has already been completed (status: {}).",
-            status_name(session.status)
+            session.status
         ))
         .with_code("session_already_completed"));
     }
-    let (institution, accounts) = match completion {
+    match completion {
         Completion::Cancel => {
             finish(ns, session_id, SessionStatus::Cancelled, None, None);
-            return Ok(Vec::new());
+            Ok(Vec::new())
         }
         Completion::Failure(failure) => {
             finish(ns, session_id, SessionStatus::Failed, Some(failure), None);
-            return Ok(Vec::new());
+            Ok(Vec::new())
         }
         Completion::Success {
             institution,
             accounts,
-        } => (institution, accounts),
-    };
+        } => succeed(
+            app,
+            ns,
+            session_id,
+            institution.as_deref(),
+            accounts.as_deref(),
+            cause,
+        ),
+    }
+}
+
+/// A successful completion links what the bank and the session's filters allow. A bank
+/// that is down, or nothing left to link, still ends the session: as `failed`, the way the
+/// real flow would end for the user.
+fn succeed(
+    app: &App,
+    ns: &mut Namespace,
+    session_id: &str,
+    institution: Option<&str>,
+    accounts: Option<&[String]>,
+    cause: &Cause,
+) -> Result<Vec<String>, ApiError> {
     let (inst, picked) = app
         .fixtures
-        .resolve_selection(institution.as_deref(), accounts.as_deref())
-        .ok_or_else(|| unknown_selection(institution.as_deref(), accounts.as_deref()))?;
+        .resolve_selection(institution, accounts)
+        .ok_or_else(|| unknown_selection(institution, accounts))?;
+    let inst_key = Some(inst.key.clone());
     // A down or broken bank fails every login, whatever the script asked for.
     if let Some(failure) = inst.failure {
         finish(
@@ -88,7 +108,7 @@ pub fn complete_session(
             session_id,
             SessionStatus::Failed,
             Some(failure),
-            Some(inst.key.clone()),
+            inst_key,
         );
         return Ok(Vec::new());
     }
@@ -96,8 +116,28 @@ pub fn complete_session(
         .sessions
         .get(session_id)
         .cloned()
-        .expect("looked up above under the same lock");
-    let explicit = accounts.is_some();
+        .expect("looked up by the caller under the same lock");
+    let chosen = choose_accounts(&session, inst, picked, accounts.is_some())?;
+    if chosen.is_empty() {
+        let failure = Some(Failure::NoAccounts);
+        finish(ns, session_id, SessionStatus::Failed, failure, inst_key);
+        return Ok(Vec::new());
+    }
+    let linked_ids = link_all(app, ns, &session, inst, &chosen, cause);
+    finish(ns, session_id, SessionStatus::Succeeded, None, inst_key);
+    Ok(linked_ids)
+}
+
+/// The accounts a success links: the picked ones the session's filters allow. An account
+/// named explicitly that the filters refuse is the caller's mistake, so it is an error;
+/// when the pre-selected defaults were all filtered out, the user would pick the first
+/// account the filters allow.
+fn choose_accounts<'a>(
+    session: &Session,
+    inst: &'a Institution,
+    picked: Vec<&'a AccountFixture>,
+    explicit: bool,
+) -> Result<Vec<&'a AccountFixture>, ApiError> {
     let mut chosen: Vec<&AccountFixture> = Vec::new();
     for fixture in picked {
         if allowed_by_filters(&session.filters, fixture) {
@@ -105,15 +145,12 @@ pub fn complete_session(
         } else if explicit {
             return Err(ApiError::invalid_request(format!(
                 "Account '{}' ({}) does not match the session's filters.",
-                fixture.key,
-                fixture.subcategory.as_str()
+                fixture.key, fixture.subcategory
             ))
             .with_param("accounts"));
         }
     }
     if chosen.is_empty() && !explicit {
-        // The pre-selected accounts were all filtered out: the user would pick the first
-        // account the filters allow.
         chosen.extend(
             inst.accounts
                 .iter()
@@ -121,45 +158,42 @@ pub fn complete_session(
                 .take(1),
         );
     }
-    if chosen.is_empty() {
-        finish(
-            ns,
-            session_id,
-            SessionStatus::Failed,
-            Some(Failure::NoAccounts),
-            Some(inst.key.clone()),
-        );
-        return Ok(Vec::new());
+    Ok(chosen)
+}
+
+/// Links every chosen account and records them on the session, then mints the session's
+/// bank-account token where it collects one, from the first account that can back it.
+fn link_all(
+    app: &App,
+    ns: &mut Namespace,
+    session: &Session,
+    inst: &Institution,
+    chosen: &[&AccountFixture],
+    cause: &Cause,
+) -> Vec<String> {
+    let linked_ids: Vec<String> = chosen
+        .iter()
+        .map(|fixture| link_account(app, ns, session, inst, fixture, cause))
+        .collect();
+    if let Some(s) = ns.sessions.get_mut(&session.id) {
+        s.accounts.extend(linked_ids.iter().cloned());
     }
     let token_source = chosen
         .iter()
         .copied()
         .find(|f| f.supports_us_bank_account());
-    let mut linked_ids = Vec::with_capacity(chosen.len());
-    for fixture in chosen {
-        let id = link_account(app, ns, &session, inst, fixture, cause);
-        linked_ids.push(id);
+    if let Some(fixture) = token_source.filter(|_| collects_token(session)) {
+        mint_token(app, ns, &session.id, fixture);
     }
-    if let Some(s) = ns.sessions.get_mut(session_id) {
-        s.accounts.extend(linked_ids.iter().cloned());
-    }
-    if let Some(fixture) = token_source.filter(|_| collects_token(&session)) {
-        mint_token(app, ns, session_id, fixture);
-    }
-    finish(
-        ns,
-        session_id,
-        SessionStatus::Succeeded,
-        None,
-        Some(inst.key.clone()),
-    );
-    Ok(linked_ids)
+    linked_ids
 }
 
+/// Links one account (or brings an `inactive` one back), fires `account.created`, and
+/// starts what the session prefetches. Returns the account's id.
 fn link_account(
     app: &App,
     ns: &mut Namespace,
-    session: &crate::model::financial_connections::Session,
+    session: &Session,
     inst: &Institution,
     fixture: &AccountFixture,
     cause: &Cause,
@@ -167,7 +201,34 @@ fn link_account(
     if let Some(id) = reactivate(app, ns, session, inst, fixture, cause) {
         return id;
     }
-    let now = app.clock.now();
+    let linked = new_account(app, session, inst, fixture);
+    let id = linked.account.id.clone();
+    let deactivates = linked.link.deactivates_at_ms.is_some();
+    let wire = crate::engine::snapshot(&linked.account);
+    ns.insert_fc_account(linked);
+    emit(
+        app,
+        ns,
+        "financial_connections.account.created",
+        wire,
+        None,
+        cause,
+    );
+    prefetch(app, ns, session, &id, cause);
+    if deactivates {
+        refresh::schedule_settle(app, app.settings.refresh_delay_ms);
+    }
+    id
+}
+
+/// A newly linked `active` account built from the fixture the user picked, with the
+/// bookkeeping that ties it to its session and fixture.
+fn new_account(
+    app: &App,
+    session: &Session,
+    inst: &Institution,
+    fixture: &AccountFixture,
+) -> LinkedAccount {
     let account = FcAccount {
         id: app.ids.next(IdKind::FcAccount),
         object: AccountTag,
@@ -175,8 +236,8 @@ fn link_account(
         account_numbers: None,
         balance: None,
         balance_refresh: None,
-        category: fixture.category.as_str().to_string(),
-        created: now,
+        category: fixture.category,
+        created: app.clock.now(),
         display_name: Some(fixture.display_name.clone()),
         institution_name: inst.institution_name.clone(),
         last4: Some(fixture.last4.clone()),
@@ -184,20 +245,19 @@ fn link_account(
         ownership: None,
         ownership_refresh: None,
         permissions: Some(session.permissions.clone()),
-        status: "active".to_string(),
-        subcategory: fixture.subcategory.as_str().to_string(),
+        status: AccountStatus::Active,
+        subcategory: fixture.subcategory,
         subscriptions: Some(Vec::new()),
-        supported_payment_method_types: fixture
-            .supported_payment_method_types
-            .iter()
-            .map(|t| t.as_str().to_string())
-            .collect(),
+        supported_payment_method_types: fixture.supported_payment_method_types.clone(),
         transaction_refresh: None,
     };
-    let id = account.id.clone();
-    let deactivates_at_ms = (fixture.status_after_link == AccountStatus::Inactive)
-        .then(|| wall_ms() + app.settings.refresh_delay_ms);
-    let linked = LinkedAccount {
+    // An "Inactive Accounts" fixture turns `inactive` one refresh delay after linking.
+    let deactivates_at_ms = match fixture.status_after_link {
+        AccountStatus::Inactive => Some(wall_ms() + app.settings.refresh_delay_ms),
+        // Fixtures never settle into `disconnected`: loading refuses it.
+        AccountStatus::Active | AccountStatus::Disconnected => None,
+    };
+    LinkedAccount {
         account,
         link: LinkInfo {
             session: session.id.clone(),
@@ -210,48 +270,29 @@ fn link_account(
             transactions_fetched: false,
             pending_transactions: Vec::new(),
         },
-    };
-    let wire = crate::engine::snapshot(&linked.account);
-    ns.insert_fc_account(linked);
-    emit(
-        app,
-        ns,
-        "financial_connections.account.created",
-        wire,
-        None,
-        cause,
-    );
-    // `prefetch` starts refreshes as soon as the account is linked (Stripe docs, "Prefetch").
-    let features: Vec<&str> = session
+    }
+}
+
+/// `prefetch` starts refreshes as soon as the account is linked (Stripe docs, "Prefetch"),
+/// for the prefetched features the session also has the permission for.
+fn prefetch(app: &App, ns: &mut Namespace, session: &Session, id: &str, cause: &Cause) {
+    let features: Vec<_> = session
         .prefetch
         .iter()
-        .map(|p| {
-            if p == "balances" {
-                "balance"
-            } else {
-                p.as_str()
-            }
-        })
-        .filter(|f| {
-            refresh::permission_for(f)
-                .is_some_and(|perm| session.permissions.iter().any(|p| p == perm))
-        })
+        .map(|p| p.feature())
+        .filter(|f| session.permissions.contains(&f.permission()))
         .collect();
     if !features.is_empty() {
         // The account was just stored and is active, so starting a refresh cannot fail.
-        let _ = refresh::start_refresh(app, ns, &id, &features, cause);
+        let _ = refresh::start_refresh(app, ns, id, &features, cause);
     }
-    if deactivates_at_ms.is_some() {
-        refresh::schedule_settle(app, app.settings.refresh_delay_ms);
-    }
-    id
 }
 
 /// A session is "collected for a token" when its holder is a Connect account and it asks
 /// for `payment_method` (DESIGN §4; flutter_stripe's example server, research §1.4).
-fn collects_token(session: &crate::model::financial_connections::Session) -> bool {
-    session.account_holder.holder_type == "account"
-        && session.permissions.iter().any(|p| p == "payment_method")
+pub fn collects_token(session: &Session) -> bool {
+    session.account_holder.holder_type == HolderType::Account
+        && session.permissions.contains(&Permission::PaymentMethod)
 }
 
 /// Mints the session's `btok_…` for its first payment-capable account.
@@ -276,7 +317,7 @@ fn mint_token(app: &App, ns: &mut Namespace, session_id: &str, fixture: &Account
 fn reactivate(
     app: &App,
     ns: &mut Namespace,
-    session: &crate::model::financial_connections::Session,
+    session: &Session,
     inst: &Institution,
     fixture: &AccountFixture,
     cause: &Cause,
@@ -291,14 +332,14 @@ fn reactivate(
         .iter()
         .filter_map(|key| ns.fc_accounts.get_by_key(key))
         .find(|l| {
-            l.account.status == "inactive"
+            l.account.status == AccountStatus::Inactive
                 && l.link.institution == inst.key
                 && l.link.fixture_account == fixture.key
         })
         .map(|l| l.account.id.clone())?;
     let key = ns.fc_accounts.key_of(&id)?;
     let linked = ns.fc_accounts.get_mut(&id)?;
-    linked.account.status = "active".into();
+    linked.account.status = AccountStatus::Active;
     linked.account.permissions = Some(session.permissions.clone());
     linked.link.session = session.id.clone();
     let wire = crate::engine::snapshot(&linked.account);
@@ -312,7 +353,7 @@ fn reactivate(
         ns,
         "financial_connections.account.reactivated",
         wire,
-        Some(serde_json::json!({"status": "inactive"})),
+        Some(serde_json::json!({"status": AccountStatus::Inactive})),
         cause,
     );
     Some(id)
@@ -357,14 +398,4 @@ fn unknown_selection(institution: Option<&str>, accounts: Option<&[String]>) -> 
         accounts.unwrap_or_default()
     ))
     .with_param(if accounts.is_some() { "accounts" } else { "institution" })
-}
-
-/// The wire name of a session status.
-pub fn status_name(status: SessionStatus) -> &'static str {
-    match status {
-        SessionStatus::Pending => "pending",
-        SessionStatus::Succeeded => "succeeded",
-        SessionStatus::Failed => "failed",
-        SessionStatus::Cancelled => "cancelled",
-    }
 }

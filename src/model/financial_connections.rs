@@ -5,7 +5,11 @@
 //! which fixture it came from, when a pending refresh settles). Both are saved in state
 //! exports; only the wire part is ever rendered.
 
-use super::object_tag;
+use super::fc_enums::{
+    AccountStatus, BalanceType, Category, HolderType, PaymentMethodType, Permission, Prefetch,
+    RefreshFeature, RefreshStatus, Subcategory, SubscriptionFeature, TransactionStatus,
+};
+use super::{object_tag, wire_enum};
 use crate::model::HasId;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -42,7 +46,7 @@ pub struct AccountHolder {
     pub customer: Option<String>,
     /// `customer` or `account`.
     #[serde(rename = "type")]
-    pub holder_type: String,
+    pub holder_type: HolderType,
 }
 
 /// A session's `filters`.
@@ -56,18 +60,18 @@ pub struct Filters {
     pub countries: Option<Vec<String>>,
 }
 
-/// How a session ended, as fcmock records it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum SessionStatus {
-    /// Not completed yet.
-    Pending,
-    /// Accounts were linked.
-    Succeeded,
-    /// The flow failed.
-    Failed,
-    /// The user cancelled.
-    Cancelled,
+wire_enum! {
+    /// How a session ended, as fcmock records it.
+    pub enum SessionStatus {
+        /// Not completed yet.
+        Pending = "pending",
+        /// Accounts were linked.
+        Succeeded = "succeeded",
+        /// The flow failed.
+        Failed = "failed",
+        /// The user cancelled.
+        Cancelled = "cancelled",
+    }
 }
 
 /// A session as stored.
@@ -86,14 +90,16 @@ pub struct Session {
     /// Requested filters.
     pub filters: Filters,
     /// Requested permissions.
-    pub permissions: Vec<String>,
+    pub permissions: Vec<Permission>,
     /// Requested prefetch features.
-    pub prefetch: Vec<String>,
+    pub prefetch: Vec<Prefetch>,
     /// Return URL for webviews.
     pub return_url: Option<String>,
     /// fcmock's record of how the flow ended.
     pub status: SessionStatus,
-    /// The failure name, for failed sessions.
+    /// The failure name ([`Failure::as_str`](super::fc_enums::Failure::as_str)), for failed
+    /// sessions. Kept as text: a state file may name a failure this build does not know,
+    /// which the engine treats as `api_error`.
     pub failure: Option<String>,
     /// The institution the user picked.
     pub institution: Option<String>,
@@ -122,7 +128,7 @@ pub struct Refresh {
     /// When the next refresh may start; `null` while pending.
     pub next_refresh_available_at: Option<i64>,
     /// `pending`, `succeeded` or `failed`.
-    pub status: String,
+    pub status: RefreshStatus,
 }
 
 /// `balance` of an account.
@@ -140,7 +146,7 @@ pub struct Balance {
     pub current: Value,
     /// `cash` or `credit`.
     #[serde(rename = "type")]
-    pub balance_type: String,
+    pub balance_type: BalanceType,
 }
 
 /// A Financial Connections account, exactly as the API renders it.
@@ -159,7 +165,7 @@ pub struct FcAccount {
     /// Balance refresh state.
     pub balance_refresh: Option<Refresh>,
     /// `cash`, `credit`, `investment` or `other`.
-    pub category: String,
+    pub category: Category,
     /// Link time.
     pub created: i64,
     /// Name shown to the user.
@@ -175,24 +181,36 @@ pub struct FcAccount {
     /// Ownership refresh state.
     pub ownership_refresh: Option<Refresh>,
     /// Granted permissions.
-    pub permissions: Option<Vec<String>>,
+    pub permissions: Option<Vec<Permission>>,
     /// `active`, `inactive` or `disconnected`.
-    pub status: String,
+    pub status: AccountStatus,
     /// `checking`, `savings`, `credit_card`, …
-    pub subcategory: String,
+    pub subcategory: Subcategory,
     /// `["transactions"]` while subscribed.
-    pub subscriptions: Option<Vec<String>>,
+    pub subscriptions: Option<Vec<SubscriptionFeature>>,
     /// `us_bank_account`, `link`.
-    pub supported_payment_method_types: Vec<String>,
+    pub supported_payment_method_types: Vec<PaymentMethodType>,
     /// Transaction refresh state.
     pub transaction_refresh: Option<Refresh>,
+}
+
+impl FcAccount {
+    /// The refresh state of one feature (`balance_refresh`, `ownership_refresh` or
+    /// `transaction_refresh`).
+    pub fn refresh_mut(&mut self, feature: RefreshFeature) -> &mut Option<Refresh> {
+        match feature {
+            RefreshFeature::Balance => &mut self.balance_refresh,
+            RefreshFeature::Ownership => &mut self.ownership_refresh,
+            RefreshFeature::Transactions => &mut self.transaction_refresh,
+        }
+    }
 }
 
 /// A refresh that has started and not yet settled.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PendingRefresh {
     /// `balance`, `ownership` or `transactions`.
-    pub feature: String,
+    pub feature: RefreshFeature,
     /// Wall-clock time (Unix milliseconds) after which it settles. Real time, not mock time,
     /// so a frozen mock clock does not stop refreshes from settling.
     pub settles_at_ms: u64,
@@ -309,7 +327,7 @@ pub struct Transaction {
     /// Always `false`.
     pub livemode: bool,
     /// `pending`, `posted` or `void`.
-    pub status: String,
+    pub status: TransactionStatus,
     /// When it posted or was voided.
     pub status_transitions: StatusTransitions,
     /// When it happened.

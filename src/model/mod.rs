@@ -6,6 +6,7 @@
 pub mod account;
 pub mod customer;
 pub mod event;
+pub mod fc_enums;
 pub mod financial_connections;
 pub mod payment_method;
 pub mod token;
@@ -43,6 +44,82 @@ macro_rules! object_tag {
     };
 }
 pub(crate) use object_tag;
+
+/// A closed set of string values on the wire (a status, a category, a permission), as an
+/// enum. Implemented by the crate's `wire_enum!` macro, so every such enum parses and prints
+/// the same way.
+pub trait WireEnum: Copy + Sized + 'static {
+    /// The wire values, in declaration order (the order Stripe-style errors list them in).
+    const NAMES: &'static [&'static str];
+
+    /// The wire value.
+    fn as_str(self) -> &'static str;
+
+    /// The value with this wire name, if any.
+    fn from_name(name: &str) -> Option<Self>;
+}
+
+/// Declares an enum of wire values: serde with `rename_all = "snake_case"` (so JSON, fixture
+/// files and state exports carry the plain strings), plus `ALL`, `NAMES`, `as_str`,
+/// `from_name`, `Display` and [`WireEnum`]. Each variant names its wire value, and a unit
+/// test checks that serde spells it the same way.
+macro_rules! wire_enum {
+    (
+        $(#[$meta:meta])*
+        $vis:vis enum $name:ident {
+            $($(#[$vmeta:meta])* $variant:ident = $value:literal,)+
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        $vis enum $name {
+            $($(#[$vmeta])* $variant,)+
+        }
+
+        impl $name {
+            /// Every value, in declaration order.
+            pub const ALL: [$name; [$($value),+].len()] = [$($name::$variant),+];
+
+            /// The wire values, in declaration order.
+            pub const NAMES: &'static [&'static str] = &[$($value),+];
+
+            /// The wire value.
+            pub const fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $value,)+
+                }
+            }
+
+            /// The value with this wire name, if any.
+            pub fn from_name(name: &str) -> Option<$name> {
+                match name {
+                    $($value => Some($name::$variant),)+
+                    _ => None,
+                }
+            }
+        }
+
+        impl $crate::model::WireEnum for $name {
+            const NAMES: &'static [&'static str] = $name::NAMES;
+
+            fn as_str(self) -> &'static str {
+                $name::as_str(self)
+            }
+
+            fn from_name(name: &str) -> Option<Self> {
+                $name::from_name(name)
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+pub(crate) use wire_enum;
 
 /// An object that knows its own id, so a table can rebuild its index from saved rows.
 pub trait HasId {

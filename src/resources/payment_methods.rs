@@ -3,6 +3,7 @@
 //! customer's list.
 
 use crate::fixtures::AccountFixture;
+use crate::model::fc_enums::{PaymentMethodType, Permission, Subcategory};
 use crate::model::financial_connections::FcAccount;
 use crate::model::payment_method::{
     BillingDetails, Networks, PaymentMethod, PaymentMethodTag, UsBankAccount,
@@ -196,7 +197,7 @@ fn from_fc_account(ctx: &Ctx<'_>, fca: &str, bank: &ParamMap) -> Result<UsBankAc
             .map(str::to_string)
             .or_else(|| fixture.map(|f| f.account_holder_type.as_str().to_string())),
         account_type: Some(
-            if account.subcategory == "savings" {
+            if account.subcategory == Subcategory::Savings {
                 "savings"
             } else {
                 "checking"
@@ -222,7 +223,7 @@ fn check_payment_method_use(account: &FcAccount, fca: &str, param: &str) -> Resu
     if !account
         .permissions
         .as_ref()
-        .is_some_and(|p| p.iter().any(|p| p == "payment_method"))
+        .is_some_and(|p| p.contains(&Permission::PaymentMethod))
     {
         return Err(ApiError::invalid_request(format!(
             "The Financial Connections account {fca} was not collected with the `payment_method` permission, so it cannot be used to create a PaymentMethod."
@@ -231,8 +232,7 @@ fn check_payment_method_use(account: &FcAccount, fca: &str, param: &str) -> Resu
     }
     if !account
         .supported_payment_method_types
-        .iter()
-        .any(|t| t == "us_bank_account")
+        .contains(&PaymentMethodType::UsBankAccount)
     {
         return Err(ApiError::invalid_request(format!(
             "The Financial Connections account {fca} does not support the `us_bank_account` payment method type."

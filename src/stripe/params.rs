@@ -8,6 +8,7 @@
 
 use super::error::ApiError;
 use super::form::render_name;
+use crate::model::WireEnum;
 use crate::stripe::versions::{ApiVersion, Change};
 
 /// One decoded parameter value.
@@ -247,6 +248,28 @@ impl ParamMap {
                 .collect(),
             _ => Vec::new(),
         }
+    }
+
+    /// A scalar parameter naming one value of `T`, validated as `Kind::Enum(T::NAMES)`.
+    /// A value outside `T` (which that validation refuses first) gets the same error.
+    pub fn enum_value<T: WireEnum>(&self, key: &str) -> Result<Option<T>, ApiError> {
+        self.str(key)
+            .map(|s| T::from_name(s).ok_or_else(|| ApiError::invalid_enum(key, T::NAMES)))
+            .transpose()
+    }
+
+    /// An array of values of `T`, validated as `Kind::Array(&Kind::Enum(T::NAMES))`, in the
+    /// order sent. A value outside `T` (which that validation refuses first) gets the same
+    /// error, naming its index.
+    pub fn enums<T: WireEnum>(&self, key: &str) -> Result<Vec<T>, ApiError> {
+        self.strings(key)
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                T::from_name(s)
+                    .ok_or_else(|| ApiError::invalid_enum(&format!("{key}[{i}]"), T::NAMES))
+            })
+            .collect()
     }
 
     /// The whole tree as JSON.
@@ -528,6 +551,36 @@ mod tests {
         assert_eq!(e.param.as_deref(), Some("address"));
         let e = check("permissions[]=balances&limit=").expect_err("empty");
         assert_eq!(e.code.as_deref(), Some("parameter_invalid_empty"));
+    }
+
+    #[test]
+    fn enum_getters_parse_validated_values_and_refuse_others_like_validation() {
+        use crate::model::fc_enums::{HolderType, Permission};
+        let p = check("permissions[]=ownership&permissions[]=balances").expect("valid");
+        assert_eq!(
+            p.enums::<Permission>("permissions").ok(),
+            Some(vec![Permission::Ownership, Permission::Balances])
+        );
+        assert_eq!(p.enums::<Permission>("absent").ok(), Some(Vec::new()));
+        let unchecked =
+            decode(b"permissions[]=balances&permissions[]=nope&type=person").expect("decodes");
+        let e = unchecked
+            .enums::<Permission>("permissions")
+            .expect_err("not a permission");
+        assert_eq!(e.param.as_deref(), Some("permissions[1]"));
+        assert_eq!(
+            e.message,
+            "Invalid permissions[1]: must be one of balances, ownership, payment_method, or \
+             transactions"
+        );
+        let e = unchecked
+            .enum_value::<HolderType>("type")
+            .expect_err("not a holder type");
+        assert_eq!(e.param.as_deref(), Some("type"));
+        assert_eq!(
+            unchecked.enum_value::<HolderType>("absent").ok(),
+            Some(None)
+        );
     }
 
     #[test]

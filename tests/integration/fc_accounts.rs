@@ -810,3 +810,26 @@ async fn disconnecting_twice_records_one_disconnected_event() {
         ]
     );
 }
+
+#[tokio::test]
+async fn subscribing_to_a_feature_other_than_transactions_is_refused_and_starts_nothing() {
+    let server = TestServer::start_fc().await;
+    let id = server.link_success_account().await;
+
+    let response = server
+        .post(
+            &format!("{}/subscribe", account_path(&id)),
+            KEY,
+            &form(&[("features[]", "balance")]),
+        )
+        .await;
+
+    assert_eq!(response.status, 400, "{}", response.text);
+    assert_eq!(response.error("param"), Some("features[0]"));
+    assert_eq!(
+        response.error("message"),
+        Some("Invalid features[0]: must be one of transactions")
+    );
+    assert_eq!(retrieve(&server, &id).await["subscriptions"], json!([]));
+    assert_eq!(server.settle().await, 0);
+}

@@ -644,3 +644,30 @@ async fn a_cancelled_session_records_no_financial_connections_event() {
 
     assert!(event_types(&server).is_empty());
 }
+
+#[tokio::test]
+async fn a_prefetch_outside_stripes_values_is_refused_naming_them() {
+    let server = TestServer::start_fc().await;
+    let customer = customer(&server).await;
+
+    let response = server
+        .post(
+            "/v1/financial_connections/sessions",
+            KEY,
+            &form(&[
+                ("account_holder[type]", "customer"),
+                ("account_holder[customer]", &customer),
+                ("permissions[]", "payment_method"),
+                ("prefetch[]", "payment_method"),
+            ]),
+        )
+        .await;
+
+    assert_eq!(response.status, 400, "{}", response.text);
+    assert_eq!(response.error("type"), Some("invalid_request_error"));
+    assert_eq!(response.error("param"), Some("prefetch[0]"));
+    assert_eq!(
+        response.error("message"),
+        Some("Invalid prefetch[0]: must be one of balances, ownership, or transactions")
+    );
+}

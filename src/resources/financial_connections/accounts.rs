@@ -1,7 +1,8 @@
 //! Accounts: list, retrieve, disconnect, refresh, subscribe, unsubscribe, and owners.
 
 use super::no_such;
-use crate::engine::{self, refresh::inactive_error, Cause};
+use crate::engine::{self, refresh::require_active, Cause};
+use crate::model::fc_enums::{AccountStatus, RefreshFeature, SubscriptionFeature};
 use crate::model::financial_connections::FcAccount;
 use crate::resources::handler::{Ctx, Handler, HandlerResult, ObjectKind, Resource, Route};
 use crate::store::table::KeySet;
@@ -25,13 +26,13 @@ const LIST: &[Field] = &[
     Field::new("session", Kind::String),
 ];
 
-const REFRESH: &[Field] = &[Field::new(
+const REFRESH: &[Field] =
+    &[Field::new("features", Kind::Array(&Kind::Enum(RefreshFeature::NAMES))).required()];
+const SUBSCRIPTION: &[Field] = &[Field::new(
     "features",
-    Kind::Array(&Kind::Enum(&["balance", "ownership", "transactions"])),
+    Kind::Array(&Kind::Enum(SubscriptionFeature::NAMES)),
 )
 .required()];
-const SUBSCRIPTION: &[Field] =
-    &[Field::new("features", Kind::Array(&Kind::Enum(&["transactions"]))).required()];
 const OWNERS: &[Field] = &[
     PAGINATION[0],
     PAGINATION[1],
@@ -219,13 +220,13 @@ pub fn disconnect(ctx: &mut Ctx<'_>, id: &str) -> HandlerResult {
         let status = ns
             .fc_accounts
             .get(id)
-            .map(|l| l.account.status.clone())
+            .map(|l| l.account.status)
             .ok_or_else(|| no_such("account", id))?;
-        if status != "disconnected" {
+        if status != AccountStatus::Disconnected {
             // A refresh still running can no longer finish: it fails, with its event.
             engine::refresh::fail_pending(ctx.app, &mut ns, id, &cause);
             if let Some(linked) = ns.fc_accounts.get_mut(id) {
-                linked.account.status = "disconnected".into();
+                linked.account.status = AccountStatus::Disconnected;
                 // Stripe's API reference shows a disconnected account with no balance, no
                 // refresh states and no subscriptions.
                 linked.account.balance = None;
@@ -254,11 +255,10 @@ pub fn disconnect(ctx: &mut Ctx<'_>, id: &str) -> HandlerResult {
 /// `POST /v1/financial_connections/accounts/{id}/refresh`
 pub fn refresh(ctx: &mut Ctx<'_>, id: &str) -> HandlerResult {
     let p = ctx.params(REFRESH)?;
-    let features = p.strings("features");
+    let features: Vec<RefreshFeature> = p.enums("features")?;
     if features.is_empty() {
         return Err(ApiError::missing_parameter("features"));
     }
-    let features: Vec<&str> = features.iter().map(String::as_str).collect();
     let cause = cause(ctx);
     engine::start_refresh(ctx.app, &mut ctx.ns.write(), id, &features, &cause)?;
     let account = current(ctx, id)?;
@@ -269,7 +269,8 @@ pub fn refresh(ctx: &mut Ctx<'_>, id: &str) -> HandlerResult {
 /// a transaction refresh at once (Stripe docs, Transactions).
 pub fn subscribe(ctx: &mut Ctx<'_>, id: &str) -> HandlerResult {
     let p = ctx.params(SUBSCRIPTION)?;
-    if p.strings("features").is_empty() {
+    let features: Vec<SubscriptionFeature> = p.enums("features")?;
+    if features.is_empty() {
         return Err(ApiError::missing_parameter("features"));
     }
     let cause = cause(ctx);
@@ -279,12 +280,11 @@ pub fn subscribe(ctx: &mut Ctx<'_>, id: &str) -> HandlerResult {
             .fc_accounts
             .get_mut(id)
             .ok_or_else(|| no_such("account", id))?;
-        if linked.account.status != "active" {
-            return Err(inactive_error(&linked.account.status));
-        }
-        engine::start_refresh(ctx.app, &mut ns, id, &["transactions"], &cause)?;
+        require_active(linked.account.status)?;
+        let refreshes: Vec<RefreshFeature> = features.iter().map(|f| f.feature()).collect();
+        engine::start_refresh(ctx.app, &mut ns, id, &refreshes, &cause)?;
         if let Some(linked) = ns.fc_accounts.get_mut(id) {
-            linked.account.subscriptions = Some(vec!["transactions".into()]);
+            linked.account.subscriptions = Some(vec![SubscriptionFeature::Transactions]);
         }
     }
     let account = current(ctx, id)?;
@@ -294,7 +294,7 @@ pub fn subscribe(ctx: &mut Ctx<'_>, id: &str) -> HandlerResult {
 /// `POST /v1/financial_connections/accounts/{id}/unsubscribe`
 pub fn unsubscribe(ctx: &mut Ctx<'_>, id: &str) -> HandlerResult {
     let p = ctx.params(SUBSCRIPTION)?;
-    if p.strings("features").is_empty() {
+    if p.enums::<SubscriptionFeature>("features")?.is_empty() {
         return Err(ApiError::missing_parameter("features"));
     }
     {

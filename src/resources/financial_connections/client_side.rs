@@ -4,7 +4,7 @@
 
 use crate::app::App;
 use crate::engine::outcomes;
-use crate::engine::session::status_name;
+use crate::engine::session::collects_token;
 use crate::model::financial_connections::{Session, SessionStatus};
 use crate::resources::handler::{Ctx, Handler, HandlerResult, Reply, Resource, Route};
 use crate::store::return_targets::ReturnTarget;
@@ -132,8 +132,7 @@ fn manifest(app: &App, session: &Session, target: Option<ReturnTarget>) -> Value
         }
         None => app.browser_target(),
     };
-    let token_flow = session.account_holder.holder_type == "account"
-        && session.permissions.iter().any(|p| p == "payment_method");
+    let token_flow = collects_token(session);
     json!({
         "active_auth_session": null,
         "allow_manual_entry": false,
@@ -182,10 +181,10 @@ pub fn session_json(ns: &Namespace, session: &Session) -> Value {
     if wire.get("return_url").is_none() {
         wire["return_url"] = Value::Null;
     }
-    wire["status"] = json!(status_name(session.status));
+    wire["status"] = json!(session.status);
     wire["status_details"] = match session.status {
         SessionStatus::Cancelled => json!({"cancelled": {"reason": "other"}}),
-        _ => Value::Null,
+        SessionStatus::Pending | SessionStatus::Succeeded | SessionStatus::Failed => Value::Null,
     };
     wire
 }

@@ -5,6 +5,8 @@
 
 use super::no_such;
 use crate::engine::{complete_session, Cause, Completion};
+use crate::fixtures::ScenarioFixture;
+use crate::model::fc_enums::{HolderType, Permission, Prefetch};
 use crate::model::financial_connections::{
     AccountHolder, FcAccount, Filters, Session, SessionStatus, SessionTag,
 };
@@ -14,11 +16,11 @@ use crate::store::Namespace;
 use crate::stripe::error::ApiError;
 use crate::stripe::ids::IdKind;
 use crate::stripe::list::List;
-use crate::stripe::params::{Field, Kind};
+use crate::stripe::params::{Field, Kind, ParamMap};
 use serde::Serialize;
 use serde_json::Value;
 
-const PERMISSIONS: Kind = Kind::Enum(&["balances", "ownership", "payment_method", "transactions"]);
+const PERMISSIONS: Kind = Kind::Enum(Permission::NAMES);
 const SUBCATEGORIES: Kind = Kind::Enum(&[
     "checking",
     "credit_card",
@@ -28,7 +30,7 @@ const SUBCATEGORIES: Kind = Kind::Enum(&[
 ]);
 
 const ACCOUNT_HOLDER: &[Field] = &[
-    Field::new("type", Kind::Enum(&["account", "customer"])).required(),
+    Field::new("type", Kind::Enum(HolderType::NAMES)).required(),
     Field::new("account", Kind::String),
     Field::new("customer", Kind::String),
     Field::new("customer_account", Kind::String),
@@ -56,10 +58,7 @@ const CREATE: &[Field] = &[
         "manual_entry",
         Kind::Object(&[Field::new("mode", Kind::Enum(&["automatic", "disabled"]))]),
     ),
-    Field::new(
-        "prefetch",
-        Kind::Array(&Kind::Enum(&["balances", "ownership", "transactions"])),
-    ),
+    Field::new("prefetch", Kind::Array(&Kind::Enum(Prefetch::NAMES))),
     Field::new("return_url", Kind::String),
 ];
 
@@ -96,40 +95,65 @@ pub const RESOURCE: Resource = Resource {
 /// `POST /v1/financial_connections/sessions`
 pub fn create(ctx: &mut Ctx<'_>) -> HandlerResult {
     let p = ctx.params(CREATE)?;
+    let account_holder = account_holder(ctx, &p)?;
+    let mut session = new_session(ctx, &p, account_holder)?;
+    // Check `expand[]` first (a new session has no accounts to look up): a bad path must
+    // refuse the request before anything is stored.
+    let wire = session_object(&ctx.ns.read(), &session);
+    ctx.check_expand(&wire)?;
+    session.scripted = claim_scenario(ctx, &session);
+    let wire = store(ctx, session)?;
+    ctx.render(&wire)
+}
+
+/// `account_holder`: the customer or Connect account the session links accounts for, which
+/// must exist in this namespace.
+fn account_holder(ctx: &Ctx<'_>, p: &ParamMap) -> Result<AccountHolder, ApiError> {
     let holder = p.map("account_holder").cloned().unwrap_or_default();
-    let holder_type = holder.str("type").unwrap_or_default().to_string();
-    let (customer, account) = {
-        let ns = ctx.ns.read();
-        match holder_type.as_str() {
-            "customer" => {
-                let id = holder
-                    .non_empty("customer")
-                    .ok_or_else(|| ApiError::missing_parameter("account_holder[customer]"))?;
-                if ns.customers.get(id).is_none() {
-                    return Err(ApiError::no_such_in_param(
-                        "customer",
-                        id,
-                        "account_holder[customer]",
-                    ));
-                }
-                (Some(id.to_string()), None)
-            }
-            _ => {
-                let id = holder
-                    .non_empty("account")
-                    .ok_or_else(|| ApiError::missing_parameter("account_holder[account]"))?;
-                if ns.accounts.get(id).is_none() {
-                    return Err(ApiError::no_such_in_param(
-                        "account",
-                        id,
-                        "account_holder[account]",
-                    ));
-                }
-                (None, Some(id.to_string()))
-            }
+    let holder_type = holder
+        .enum_value::<HolderType>("type")?
+        .ok_or_else(|| ApiError::missing_parameter("account_holder[type]"))?;
+    let ns = ctx.ns.read();
+    let (customer, account) = match holder_type {
+        HolderType::Customer => {
+            let id = holder_id(&holder, "customer", |id| ns.customers.get(id).is_some())?;
+            (Some(id), None)
+        }
+        HolderType::Account => {
+            let id = holder_id(&holder, "account", |id| ns.accounts.get(id).is_some())?;
+            (None, Some(id))
         }
     };
-    let permissions = p.strings("permissions");
+    Ok(AccountHolder {
+        account,
+        customer,
+        holder_type,
+    })
+}
+
+/// The id in `account_holder[field]`: present, and naming an object that `exists`.
+fn holder_id(
+    holder: &ParamMap,
+    field: &str,
+    exists: impl Fn(&str) -> bool,
+) -> Result<String, ApiError> {
+    let param = format!("account_holder[{field}]");
+    let id = holder
+        .non_empty(field)
+        .ok_or_else(|| ApiError::missing_parameter(&param))?;
+    if !exists(id) {
+        return Err(ApiError::no_such_in_param(field, id, &param));
+    }
+    Ok(id.to_string())
+}
+
+/// The session the parameters describe, not yet stored: `pending`, with no accounts.
+fn new_session(
+    ctx: &Ctx<'_>,
+    p: &ParamMap,
+    account_holder: AccountHolder,
+) -> Result<Session, ApiError> {
+    let permissions: Vec<Permission> = p.enums("permissions")?;
     if permissions.is_empty() {
         return Err(ApiError::missing_parameter("permissions"));
     }
@@ -139,75 +163,73 @@ pub fn create(ctx: &mut Ctx<'_>) -> HandlerResult {
             .then(|| f.strings("account_subcategories")),
         countries: f.contains("countries").then(|| f.strings("countries")),
     });
-    let session = Session {
+    Ok(Session {
         id: ctx.new_id(IdKind::Session),
         created: ctx.now,
-        account_holder: AccountHolder {
-            account,
-            customer,
-            holder_type,
-        },
+        account_holder,
         accounts: Vec::new(),
         client_secret: ctx.new_id(IdKind::SessionClientSecret),
         filters: filters.unwrap_or_default(),
         permissions,
-        prefetch: p.strings("prefetch"),
+        prefetch: p.enums("prefetch")?,
         return_url: p.non_empty("return_url").map(str::to_string),
         status: SessionStatus::Pending,
         failure: None,
         institution: None,
         bank_account_token: None,
         scripted: None,
-    };
-    // Check `expand[]` first (a new session has no accounts to look up): a bad path must
-    // refuse the request before anything is stored.
-    let wire = session_object(&ctx.ns.read(), &session);
-    ctx.check_expand(&wire)?;
-    let mut session = session;
-    let api_key = ctx
-        .namespace
-        .split('#')
-        .next()
-        .unwrap_or_default()
-        .to_string();
-    session.scripted = ctx.app.control.scenarios.claim(&SessionOwner {
-        api_key: &api_key,
+    })
+}
+
+/// The scenario queued for sessions like this one (`POST /_fcmock/scenarios`), if any: it
+/// is taken off the queue, so each queued run scripts exactly one session.
+fn claim_scenario(ctx: &Ctx<'_>, session: &Session) -> Option<ScenarioFixture> {
+    let api_key = ctx.namespace.split('#').next().unwrap_or_default();
+    ctx.app.control.scenarios.claim(&SessionOwner {
+        api_key,
         customer: session.account_holder.customer.as_deref(),
         account: session.account_holder.account.as_deref(),
-    });
-    let wire = {
-        let mut ns = ctx.ns.write();
-        ns.sessions
-            .insert(session.id.clone(), session.created, session.clone());
-        ctx.app
-            .store
-            .index_session(&session.client_secret, &ctx.namespace, &session.id);
-        if let Some(scripted) = session.scripted.as_ref().filter(|s| s.auto_complete) {
-            let cause = Cause {
-                request_id: Some(ctx.request_id.to_string()),
-                idempotency_key: ctx.idempotency_key.clone(),
-            };
-            let completed = complete_session(
-                ctx.app,
-                &mut ns,
-                &session.id,
-                Completion::scripted(scripted),
-                &cause,
-            );
-            if let Err(error) = completed {
-                // A refused create stores nothing and leaves the scenario for the next session.
-                ns.sessions.remove(&session.id);
-                ctx.app
-                    .store
-                    .unindex_session(&session.client_secret, &session.id);
-                ctx.app.control.scenarios.give_back(scripted.clone());
-                return Err(error);
-            }
-        }
-        let stored = ns.sessions.get(&session.id).cloned().unwrap_or(session);
-        session_object(&ns, &stored)
+    })
+}
+
+/// Stores and indexes the session, plays an `auto_complete` scenario at once, and returns
+/// the session as it then stands.
+fn store(ctx: &Ctx<'_>, session: Session) -> Result<SessionWire, ApiError> {
+    let mut ns = ctx.ns.write();
+    ns.sessions
+        .insert(session.id.clone(), session.created, session.clone());
+    ctx.app
+        .store
+        .index_session(&session.client_secret, &ctx.namespace, &session.id);
+    if let Some(scripted) = session.scripted.as_ref().filter(|s| s.auto_complete) {
+        auto_complete(ctx, &mut ns, &session, scripted)?;
+    }
+    let stored = ns.sessions.get(&session.id).cloned().unwrap_or(session);
+    Ok(session_object(&ns, &stored))
+}
+
+/// Completes a just-stored session as its scenario scripts. A refused completion refuses
+/// the create: the session is removed again and the scenario goes back for the next one.
+fn auto_complete(
+    ctx: &Ctx<'_>,
+    ns: &mut Namespace,
+    session: &Session,
+    scripted: &ScenarioFixture,
+) -> Result<(), ApiError> {
+    let cause = Cause {
+        request_id: Some(ctx.request_id.to_string()),
+        idempotency_key: ctx.idempotency_key.clone(),
     };
-    ctx.render(&wire)
+    let completion = Completion::scripted(scripted);
+    let Err(error) = complete_session(ctx.app, ns, &session.id, completion, &cause) else {
+        return Ok(());
+    };
+    ns.sessions.remove(&session.id);
+    ctx.app
+        .store
+        .unindex_session(&session.client_secret, &session.id);
+    ctx.app.control.scenarios.give_back(scripted.clone());
+    Err(error)
 }
 
 /// `GET /v1/financial_connections/sessions/{id}`
@@ -232,8 +254,8 @@ pub struct SessionWire {
     client_secret: String,
     filters: Filters,
     livemode: bool,
-    permissions: Vec<String>,
-    prefetch: Vec<String>,
+    permissions: Vec<Permission>,
+    prefetch: Vec<Prefetch>,
     #[serde(skip_serializing_if = "Option::is_none")]
     return_url: Option<String>,
 }
