@@ -212,25 +212,7 @@ impl Webhooks {
     ///
     /// Outside a tokio runtime (engine unit tests) nothing can deliver, so nothing is queued.
     pub fn dispatch(&self, store: &Store, ns: &Namespace, event: &mut Event) {
-        let mut targets: Vec<Target<'_>> = ns
-            .webhook_endpoints
-            .iter()
-            .filter(|e| e.wants(&event.event_type))
-            .map(|e| Target {
-                endpoint: Some(e.id.as_str()),
-                url: &e.url,
-                secret: &e.secret,
-                version: e.api_version.as_deref().and_then(ApiVersion::parse),
-            })
-            .collect();
-        if let Some(global) = &self.shared.global {
-            targets.push(Target {
-                endpoint: None,
-                url: &global.url,
-                secret: &global.secret,
-                version: None,
-            });
-        }
+        let targets = self.targets(ns, event);
         if targets.is_empty() {
             return;
         }
@@ -287,6 +269,31 @@ impl Webhooks {
                 state = self.shared.state.lock();
             }
         }
+    }
+
+    /// The namespace's endpoints that want `event`, then the `--webhook` endpoint (which
+    /// wants everything and speaks the account default).
+    fn targets<'a>(&'a self, ns: &'a Namespace, event: &Event) -> Vec<Target<'a>> {
+        let mut targets: Vec<Target<'_>> = ns
+            .webhook_endpoints
+            .iter()
+            .filter(|e| e.wants(&event.event_type))
+            .map(|e| Target {
+                endpoint: Some(e.id.as_str()),
+                url: &e.url,
+                secret: &e.secret,
+                version: e.api_version.as_deref().and_then(ApiVersion::parse),
+            })
+            .collect();
+        if let Some(global) = &self.shared.global {
+            targets.push(Target {
+                endpoint: None,
+                url: &global.url,
+                secret: &global.secret,
+                version: None,
+            });
+        }
+        targets
     }
 
     /// Stops the lane of a deleted endpoint once its queued deliveries are done.
