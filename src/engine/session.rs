@@ -369,9 +369,9 @@ fn allowed_by_filters(
         .is_none_or(|allowed| allowed.iter().any(|s| s == fixture.subcategory.as_str()));
     // Every test institution is a US bank.
     let country_ok = filters
-        .countries
+        .country
         .as_ref()
-        .is_none_or(|c| c.iter().any(|c| c.eq_ignore_ascii_case("US")));
+        .is_none_or(|c| c.eq_ignore_ascii_case("US"));
     subcategory_ok && country_ok
 }
 

@@ -78,6 +78,18 @@ wire_enum! {
     }
 }
 
+impl Subcategory {
+    /// The subcategories a session's `filters[account_subcategories]` can name, in the
+    /// order Stripe's docs list them (endive's default is all of them).
+    pub const FILTERABLE: [Subcategory; 5] = [
+        Subcategory::Checking,
+        Subcategory::Savings,
+        Subcategory::Mortgage,
+        Subcategory::LineOfCredit,
+        Subcategory::CreditCard,
+    ];
+}
+
 wire_enum! {
     /// A payment method type an account supports (`supported_payment_method_types`).
     pub enum PaymentMethodType {
@@ -276,6 +288,8 @@ mod tests {
         check(&HolderType::ALL);
         check(&Failure::ALL);
         check(&Outcome::ALL);
+        check(&PaymentMethodSupport::ALL);
+        check(&ManualEntryMode::ALL);
     }
 
     #[test]
@@ -283,5 +297,29 @@ mod tests {
         for prefetch in Prefetch::ALL {
             assert_eq!(prefetch.feature().permission().as_str(), prefetch.as_str());
         }
+    }
+}
+
+wire_enum! {
+    /// A session's `filters.require_payment_method_support` (since `2026-07-29.dahlia`):
+    /// whether linked accounts must be usable for payments.
+    pub enum PaymentMethodSupport {
+        /// Every linked account must support a payment method.
+        All = "all",
+        /// At least one of them must.
+        AtLeastOne = "at_least_one",
+        /// No requirement (endive's default).
+        None = "none",
+    }
+}
+
+wire_enum! {
+    /// A session's `manual_entry.mode` (since `2026-07-29.dahlia`): whether the flow offers
+    /// typing in routing and account numbers.
+    pub enum ManualEntryMode {
+        /// Offered where the bank cannot be linked.
+        Automatic = "automatic",
+        /// Never offered (endive's default).
+        Disabled = "disabled",
     }
 }

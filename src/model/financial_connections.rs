@@ -6,8 +6,9 @@
 //! exports; only the wire part is ever rendered.
 
 use super::fc_enums::{
-    AccountStatus, BalanceType, Category, HolderType, PaymentMethodType, Permission, Prefetch,
-    RefreshFeature, RefreshStatus, Subcategory, SubscriptionFeature, TransactionStatus,
+    AccountStatus, BalanceType, Category, HolderType, ManualEntryMode, PaymentMethodSupport,
+    PaymentMethodType, Permission, Prefetch, RefreshFeature, RefreshStatus, Subcategory,
+    SubscriptionFeature, TransactionStatus,
 };
 use super::{object_tag, wire_enum};
 use crate::model::HasId;
@@ -55,9 +56,28 @@ pub struct Filters {
     /// Allowed account subcategories.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub account_subcategories: Option<Vec<String>>,
-    /// Allowed countries.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub countries: Option<Vec<String>>,
+    /// The country accounts must be in: `filters[country]` since `2026-09-30.endive`, the
+    /// first of `filters[countries]` before it (Stripe "used only the first element",
+    /// endive changelog). Older versions see it as `countries: [country]`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub country: Option<String>,
+    /// Whether linked accounts must support payments (since `2026-07-29.dahlia`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub require_payment_method_support: Option<PaymentMethodSupport>,
+}
+
+/// A session's `limits` (since `2026-07-29.dahlia`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Limits {
+    /// The most accounts a person may link in the session.
+    pub accounts: u32,
+}
+
+/// A session's `manual_entry` (since `2026-07-29.dahlia`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ManualEntry {
+    /// Whether typing in account numbers is offered.
+    pub mode: ManualEntryMode,
 }
 
 wire_enum! {
@@ -89,6 +109,12 @@ pub struct Session {
     pub client_secret: String,
     /// Requested filters.
     pub filters: Filters,
+    /// Requested limits (`None`: no maximum).
+    #[serde(default)]
+    pub limits: Option<Limits>,
+    /// Requested manual-entry mode.
+    #[serde(default)]
+    pub manual_entry: Option<ManualEntry>,
     /// Requested permissions.
     pub permissions: Vec<Permission>,
     /// Requested prefetch features.

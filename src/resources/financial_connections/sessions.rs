@@ -6,10 +6,13 @@
 use super::no_such;
 use crate::engine::{complete_session, Cause, Completion};
 use crate::fixtures::ScenarioFixture;
-use crate::model::fc_enums::{HolderType, Permission, Prefetch};
-use crate::model::financial_connections::{
-    AccountHolder, FcAccount, Filters, Session, SessionStatus, SessionTag,
+use crate::model::fc_enums::{
+    HolderType, ManualEntryMode, PaymentMethodSupport, Permission, Prefetch, Subcategory,
 };
+use crate::model::financial_connections::{
+    AccountHolder, FcAccount, Filters, Limits, ManualEntry, Session, SessionStatus, SessionTag,
+};
+use crate::model::token::Token;
 use crate::qa::scenarios::SessionOwner;
 use crate::resources::handler::{Ctx, Handler, HandlerResult, ObjectKind, Resource, Route};
 use crate::store::Namespace;
@@ -17,6 +20,7 @@ use crate::stripe::error::ApiError;
 use crate::stripe::ids::IdKind;
 use crate::stripe::list::List;
 use crate::stripe::params::{Field, Kind, ParamMap};
+use crate::stripe::versions::Change;
 use serde::Serialize;
 use serde_json::Value;
 
@@ -38,11 +42,13 @@ const ACCOUNT_HOLDER: &[Field] = &[
 
 const FILTERS: &[Field] = &[
     Field::new("account_subcategories", Kind::Array(&SUBCATEGORIES)),
-    Field::new("countries", Kind::Array(&Kind::String)),
+    Field::new("countries", Kind::Array(&Kind::String)).until(Change::SessionCountry),
+    Field::new("country", Kind::String).since(Change::SessionCountry),
     Field::new(
         "require_payment_method_support",
-        Kind::Enum(&["all", "at_least_one", "none"]),
-    ),
+        Kind::Enum(PaymentMethodSupport::NAMES),
+    )
+    .since(Change::SessionConfiguration),
 ];
 
 const CREATE: &[Field] = &[
@@ -53,11 +59,13 @@ const CREATE: &[Field] = &[
         "limits",
         Kind::Object(&[Field::new("accounts", Kind::Integer).required()]),
     )
-    .emptiable(),
+    .emptiable()
+    .since(Change::SessionConfiguration),
     Field::new(
         "manual_entry",
-        Kind::Object(&[Field::new("mode", Kind::Enum(&["automatic", "disabled"]))]),
-    ),
+        Kind::Object(&[Field::new("mode", Kind::Enum(ManualEntryMode::NAMES))]),
+    )
+    .since(Change::SessionConfiguration),
     Field::new("prefetch", Kind::Array(&Kind::Enum(Prefetch::NAMES))),
     Field::new("return_url", Kind::String),
 ];
@@ -157,19 +165,23 @@ fn new_session(
     if permissions.is_empty() {
         return Err(ApiError::missing_parameter("permissions"));
     }
-    let filters = p.map("filters").map(|f| Filters {
-        account_subcategories: f
-            .contains("account_subcategories")
-            .then(|| f.strings("account_subcategories")),
-        countries: f.contains("countries").then(|| f.strings("countries")),
-    });
+    let defaults = ctx.version.sees(Change::SessionDefaults);
+    let filters = filters(p.map("filters"), defaults)?;
+    let manual_entry = match p.map("manual_entry") {
+        Some(m) => m.enum_value::<ManualEntryMode>("mode")?,
+        None => None,
+    }
+    .or(defaults.then_some(ManualEntryMode::Disabled))
+    .map(|mode| ManualEntry { mode });
     Ok(Session {
         id: ctx.new_id(IdKind::Session),
         created: ctx.now,
         account_holder,
         accounts: Vec::new(),
         client_secret: ctx.new_id(IdKind::SessionClientSecret),
-        filters: filters.unwrap_or_default(),
+        filters,
+        limits: limits(p)?,
+        manual_entry,
         permissions,
         prefetch: p.enums("prefetch")?,
         return_url: p.non_empty("return_url").map(str::to_string),
@@ -179,6 +191,52 @@ fn new_session(
         bank_account_token: None,
         scripted: None,
     })
+}
+
+/// The session's `filters`. From endive on, what a request leaves out takes Stripe's
+/// standard defaults ("all account subcategories", `require_payment_method_support: none`;
+/// docs.stripe.com/changelog/endive/2026-09-30/financial-connections-session-defaults);
+/// before it, only what the request named is stored.
+fn filters(f: Option<&ParamMap>, defaults: bool) -> Result<Filters, ApiError> {
+    let empty = ParamMap::default();
+    let f = f.unwrap_or(&empty);
+    let account_subcategories = if f.contains("account_subcategories") {
+        Some(f.strings("account_subcategories"))
+    } else {
+        defaults.then(|| {
+            Subcategory::FILTERABLE
+                .iter()
+                .map(|s| s.as_str().to_string())
+                .collect()
+        })
+    };
+    // Before endive `countries` is an array "of which Stripe used only the first element".
+    let country = f
+        .non_empty("country")
+        .map(str::to_string)
+        .or_else(|| f.strings("countries").into_iter().next());
+    let require_payment_method_support = f
+        .enum_value::<PaymentMethodSupport>("require_payment_method_support")?
+        .or(defaults.then_some(PaymentMethodSupport::None));
+    Ok(Filters {
+        account_subcategories,
+        country,
+        require_payment_method_support,
+    })
+}
+
+/// `limits[accounts]`: at least 1 (`limits=` unsets it: no maximum).
+fn limits(p: &ParamMap) -> Result<Option<Limits>, ApiError> {
+    let Some(accounts) = p.map("limits").and_then(|l| l.int("accounts")) else {
+        return Ok(None);
+    };
+    match u32::try_from(accounts) {
+        Ok(accounts) if accounts >= 1 => Ok(Some(Limits { accounts })),
+        _ => Err(ApiError::invalid_request(format!(
+            "Invalid limits[accounts]: must be at least 1, got {accounts}."
+        ))
+        .with_param("limits[accounts]")),
+    }
 }
 
 /// The scenario queued for sessions like this one (`POST /_fcmock/scenarios`), if any: it
@@ -251,9 +309,17 @@ pub struct SessionWire {
     object: SessionTag,
     account_holder: AccountHolder,
     accounts: List<FcAccount>,
+    /// The token minted for token-collecting sessions (since `2026-07-29.dahlia`; an
+    /// object in Stripe's schema, absent until minted).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    bank_account_token: Option<Token>,
     client_secret: String,
     filters: Filters,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    limits: Option<Limits>,
     livemode: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    manual_entry: Option<ManualEntry>,
     permissions: Vec<Permission>,
     prefetch: Vec<Prefetch>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -273,9 +339,16 @@ pub fn session_object(ns: &Namespace, session: &Session) -> SessionWire {
         object: SessionTag,
         account_holder: session.account_holder.clone(),
         accounts: List::new(accounts, false, "/v1/financial_connections/accounts"),
+        bank_account_token: session
+            .bank_account_token
+            .as_deref()
+            .and_then(|id| ns.tokens.get(id))
+            .cloned(),
         client_secret: session.client_secret.clone(),
         filters: session.filters.clone(),
+        limits: session.limits,
         livemode: false,
+        manual_entry: session.manual_entry,
         permissions: session.permissions.clone(),
         prefetch: session.prefetch.clone(),
         return_url: session.return_url.clone(),
