@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The one test command (README "Test"): lint, unit and integration tests, then the
-# conformance suites that drive fcmock with the official stripe-python and stripe-node
-# libraries and validate every response against Stripe's OpenAPI schemas. It installs what
-# it needs (a Python venv and node_modules under tests/conformance/) on first run.
+# conformance suites that drive fcmock with the official stripe-python, stripe-node,
+# stripe-go and stripe-java libraries and validate every response against Stripe's OpenAPI
+# schemas. It installs what it needs (a Python venv and node_modules under
+# tests/conformance/, stripe-go in Go's module cache, stripe-java in ~/.m2) on first run.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -20,7 +21,7 @@ RUSTDOCFLAGS="-D warnings" cargo doc --quiet --no-deps
 step "cargo test (unit and integration)"
 cargo test --quiet
 
-step "conformance: stripe-python and stripe-node against fcmock"
+step "conformance: stripe-python, stripe-node, stripe-go and stripe-java against fcmock"
 bash tests/conformance/run.sh
 
 step "browser: the hosted auth page in chromium (playwright-core)"
