@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # The one test command (README "Test"): lint (with the layer and function-length checks of
 # docs/architecture.md), unit and integration tests, then the conformance suites that drive
-# fcmock with the official stripe-python and stripe-node libraries and validate every
-# response against Stripe's OpenAPI schemas. It installs what it needs (a Python venv and
-# node_modules under tests/conformance/) on first run.
+# fcmock with the official stripe-python, stripe-node, stripe-go, stripe-java and
+# async-stripe libraries and validate every response against Stripe's OpenAPI schemas. It
+# installs what it needs (a Python venv and node_modules under tests/conformance/,
+# stripe-go in Go's module cache, stripe-java in ~/.m2, async-stripe from crates.io) on
+# first run.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -25,7 +27,7 @@ python3 scripts/long_functions.py --check
 step "cargo test (unit and integration)"
 cargo test --quiet
 
-step "conformance: stripe-python and stripe-node against fcmock"
+step "conformance: stripe-python, stripe-node, stripe-go and stripe-java against fcmock"
 bash tests/conformance/run.sh
 
 step "browser: the hosted auth page in chromium (playwright-core)"

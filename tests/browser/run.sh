@@ -4,7 +4,8 @@
 #
 #   bash tests/browser/run.sh
 #
-# Environment: FCMOCK_BIN (default target/debug/fcmock; built if missing), CHROMIUM
+# Environment: FCMOCK_BIN (default: `cargo build` here, then a copy of
+# ${CARGO_TARGET_DIR:-target}/debug/fcmock in target/browser/), CHROMIUM
 # (default /usr/bin/chromium; installed with apt-get when missing and running as root).
 # Artifacts: target/browser/*.png (screenshots of every step) and target/browser/fcmock.log.
 set -uo pipefail
@@ -28,27 +29,14 @@ fi
 (cd "$HERE" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --silent --no-audit --no-fund >/dev/null) \
   || die "npm ci failed"
 
-FCMOCK_BIN="${FCMOCK_BIN:-target/debug/fcmock}"
-[[ "$FCMOCK_BIN" = /* ]] || FCMOCK_BIN="$ROOT/$FCMOCK_BIN"
-if [[ ! -x "$FCMOCK_BIN" ]]; then
-  (cd "$ROOT" && cargo build --quiet) || die "cargo build failed"
-fi
-
-PORT="$(node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')"
-export FCMOCK_URL="http://127.0.0.1:$PORT"
-"$FCMOCK_BIN" --port "$PORT" --seed 42 >"$OUT/fcmock.log" 2>&1 &
-SERVER_PID=$!
-cleanup() {
-  kill "$SERVER_PID" 2>/dev/null
-  wait "$SERVER_PID" 2>/dev/null
-}
-trap cleanup EXIT
+# fcmock on a port the kernel picks (--port 0), read back from its `listening on http://…`
+# log line (scripts/fcmock_server.sh), so runs side by side never collide.
+# shellcheck source=scripts/fcmock_server.sh
+source "$ROOT/scripts/fcmock_server.sh"
+FCMOCK_BIN="$(fcmock_binary "$ROOT" "$OUT")" || die "no fcmock binary"
+trap fcmock_stop EXIT
 trap 'exit 130' INT TERM
-
-for _ in $(seq 1 100); do
-  curl -fsS --noproxy '*' "$FCMOCK_URL/_fcmock/health" >/dev/null 2>&1 && break
-  kill -0 "$SERVER_PID" 2>/dev/null || { tail -n 30 "$OUT/fcmock.log" >&2; die "fcmock exited during start-up"; }
-  sleep 0.1
-done
+fcmock_start "$FCMOCK_BIN" "$OUT/fcmock.log" --seed 42 || die "fcmock did not start"
+printf '==> fcmock listens on %s (log: %s)\n' "$FCMOCK_URL" "${OUT#"$ROOT"/}/fcmock.log"
 
 cd "$HERE" && NO_PROXY='*' node --test --test-reporter=spec hosted_page.test.mjs

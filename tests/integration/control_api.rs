@@ -1629,7 +1629,12 @@ async fn openapi(server: &TestServer) -> Value {
     document.json
 }
 
-/// Whether the control API routes `method path` (anything but its unknown-route 404).
+/// Whether the control API serves `method path`, sent with an empty body (`{}` for POST and
+/// PUT) and ids that name nothing. A served route answers 2xx, or refuses what it was sent:
+/// 400 for a body it cannot use (`Invalid JSON body: missing field …`), or 404
+/// `resource_missing` for an id that names nothing. A route the control API does not know
+/// answers 404 without a code ("Unknown control API route: …", or "Unknown SDK route: …"
+/// under `/_fcmock/sdk/`), or 405 for a known SDK path with another method; neither counts.
 async fn is_served(server: &TestServer, method: &str, path: &str) -> bool {
     let method =
         Method::from_bytes(method.to_ascii_uppercase().as_bytes()).expect("test methods are valid");
@@ -1641,10 +1646,33 @@ async fn is_served(server: &TestServer, method: &str, path: &str) -> bool {
     let response = server
         .request(method, path, &[("content-type", "application/json")], body)
         .await;
-    !(response.status == 404
-        && response
-            .error("message")
-            .is_some_and(|m| m.contains("Unknown control API route")))
+    match response.status {
+        200..=299 | 400 => true,
+        404 => response.error("code") == Some("resource_missing"),
+        _ => false,
+    }
+}
+
+#[tokio::test]
+async fn is_served_tells_served_routes_from_unknown_control_and_sdk_routes() {
+    let server = TestServer::start().await;
+
+    for (method, path) in [
+        ("get", "/_fcmock/health"),
+        ("post", "/_fcmock/sessions/fcsess_missing/complete"),
+        ("post", "/_fcmock/sdk/js/collect_bank_account_token"),
+    ] {
+        assert!(is_served(&server, method, path).await, "{method} {path}");
+    }
+    for (method, path) in [
+        ("get", "/_fcmock/nothing"),
+        ("post", "/_fcmock/sdk/js/collect_nothing"),
+        ("post", "/_fcmock/sdk/nothing/collect_bank_account_token"),
+        ("post", "/_fcmock/sdk/js/collect_bank_account_token/more"),
+        ("get", "/_fcmock/sdk/js/collect_bank_account_token"),
+    ] {
+        assert!(!is_served(&server, method, path).await, "{method} {path}");
+    }
 }
 
 #[tokio::test]
@@ -1698,13 +1726,18 @@ async fn every_sdk_and_webhook_route_the_control_api_serves_is_in_the_openapi_do
     let server = TestServer::start().await;
     let document = openapi(&server).await;
 
+    let mut unserved = Vec::new();
     let mut undocumented = Vec::new();
     for (method, path) in OTHER_SERVED_ROUTES {
-        if is_served(&server, method, path).await && !document["paths"][path][method].is_object() {
+        if !is_served(&server, method, path).await {
+            unserved.push(format!("{} {path}", method.to_uppercase()));
+        }
+        if !document["paths"][path][method].is_object() {
             undocumented.push(format!("{} {path}", method.to_uppercase()));
         }
     }
 
+    assert!(unserved.is_empty(), "listed but not served: {unserved:?}");
     assert!(
         undocumented.is_empty(),
         "served but not documented: {undocumented:?}"

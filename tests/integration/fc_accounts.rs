@@ -268,6 +268,35 @@ async fn settling_fills_in_the_balance_the_ownership_and_the_refresh_times() {
 }
 
 #[tokio::test]
+async fn objects_minted_earlier_in_a_test_change_the_ids_but_not_the_snapshot() {
+    // Arrange: the same account as above, after a customer, a Connect account and a linked
+    // account of their own have taken ids from this server's stream.
+    let server = TestServer::start_fc().await;
+    let plain = TestServer::start_fc().await;
+    server
+        .create_customer(&[("email", "first@example.com")])
+        .await;
+    let connect = server
+        .post(
+            "/v1/accounts",
+            KEY,
+            &form(&[("type", "custom"), ("country", "US")]),
+        )
+        .await;
+    assert_eq!(connect.status, 200, "{}", connect.text);
+    server.link_success_account().await;
+    let id = fully_refreshed_account(&server).await;
+    let plain_id = fully_refreshed_account(&plain).await;
+
+    // Act
+    let account = retrieve(&server, &id).await;
+
+    // Assert: other ids, the same snapshot as `account_after_settle`.
+    assert_ne!(id, plain_id, "the earlier objects shifted the id stream");
+    snapshot_settings().bind(|| insta::assert_json_snapshot!("account_after_settle", account));
+}
+
+#[tokio::test]
 async fn expanding_ownership_embeds_the_ownership_with_its_owners() {
     let server = TestServer::start_fc().await;
     let id = fully_refreshed_account(&server).await;

@@ -1,10 +1,14 @@
 //! fcmock's integration tests: one binary (`cargo test --test integration`), one module per
 //! feature. Every test starts its own server on port 0 with seed 42 and a frozen clock, so
-//! ids and timestamps in the snapshots (`tests/snapshots/`) are the same on every run.
+//! ids and timestamps are the same on every run; the snapshots (`tests/snapshots/`) redact
+//! them all the same (`redactions`), so one more object minted earlier in a test, or by the
+//! engine, rewrites no snapshot.
 //!
 //! Tests marked `#[ignore]` pin behaviour fcmock gets wrong today; run
 //! them with `cargo test --test integration -- --ignored`.
 
+/// Snapshot redactions: ids become `[cus_1]`, timestamps `[CREATED+n]`.
+mod redactions;
 /// The server harness, HTTP client helpers and snapshot settings.
 mod support;
 

@@ -299,12 +299,15 @@ fn encode(s: &str) -> String {
     out
 }
 
-/// Insta settings for this suite: snapshots live in `tests/snapshots/`, and the request log
-/// URL (which names the request id) is redacted.
+/// Insta settings for this suite: snapshots live in `tests/snapshots/`; ids and timestamps
+/// are redacted (`redactions`: `[cus_1]`, `[CREATED+1]`), and so are the request log URL
+/// (which names the request id) and a customer's `invoice_prefix` (drawn from the id stream).
 pub fn snapshot_settings() -> insta::Settings {
     let mut settings = insta::Settings::clone_current();
     settings.set_snapshot_path("../snapshots");
     settings.add_redaction(".error.request_log_url", "[request_log_url]");
+    settings.add_redaction(".**.invoice_prefix", "[invoice_prefix]");
+    crate::redactions::add_to(&mut settings);
     settings
 }
 

@@ -11,6 +11,7 @@ package conformance
 // schema-checked (they are not Stripe's API); every Stripe response is.
 
 import (
+	"encoding/json"
 	"net/http"
 	"slices"
 	"sort"
@@ -40,6 +41,42 @@ func settle(t *testing.T) int {
 	}
 	control(t, "/_fcmock/refreshes/settle", map[string]any{}, &out)
 	return out.Settled
+}
+
+// clockNow is fcmock's mock time: GET /_fcmock/clock.
+func clockNow(t *testing.T) int64 {
+	t.Helper()
+	r := rawRequest(t, http.MethodGet, "/_fcmock/clock", nil, nil)
+	require(t, r.Status == http.StatusOK, "GET /_fcmock/clock: status %d: %s", r.Status, r.Body)
+	var out struct {
+		Now int64 `json:"now"`
+	}
+	if err := json.Unmarshal(r.Body, &out); err != nil {
+		t.Fatalf("GET /_fcmock/clock: cannot decode %s: %v", r.Body, err)
+	}
+	return out.Now
+}
+
+// pastRefreshCooldown moves fcmock's mock clock past an account's transaction refresh
+// cooldown (transaction_refresh.next_refresh_available_at) instead of sleeping through it:
+// POST /_fcmock/clock {"advance_seconds": n} until GET /_fcmock/clock reads at least that
+// time, within a 5 s deadline.
+func pastRefreshCooldown(t *testing.T, sc *stripe.Client, accountID string) {
+	t.Helper()
+	account, err := sc.V1FinancialConnectionsAccounts.GetByID(ctx, accountID, nil)
+	must(t, err, "retrieve the account for its cooldown")
+	require(t, account.TransactionRefresh != nil && account.TransactionRefresh.NextRefreshAvailableAt > 0,
+		"no cooldown to wait out: %+v", account.TransactionRefresh)
+	available := account.TransactionRefresh.NextRefreshAvailableAt
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		now := clockNow(t)
+		if now >= available {
+			return
+		}
+		require(t, time.Now().Before(deadline), "the mock clock stayed at %d, before %d", now, available)
+		control(t, "/_fcmock/clock", map[string]any{"advance_seconds": available - now}, nil)
+	}
 }
 
 func newCustomer(t *testing.T, sc *stripe.Client) *stripe.Customer {
@@ -262,7 +299,9 @@ func TestTheWholeFinancialConnectionsFlowRunsFromCustomerToDisconnect(t *testing
 	}
 	one, err := sc.V1FinancialConnectionsTransactions.Retrieve(ctx, every[0].ID, nil)
 	must(t, err, "retrieve transaction")
-	eq(t, "retrieved transaction", string(one.LastResponse.RawJSON), string(every[0].LastResponse.RawJSON))
+	// The list item's raw JSON is indented one level deeper inside its page: compare the
+	// JSON, not its whitespace.
+	eq(t, "retrieved transaction", compactJSON(t, one.LastResponse.RawJSON), compactJSON(t, every[0].LastResponse.RawJSON))
 
 	// transacted_at[gte]: the same transactions, from that time on (25 a page).
 	since := every[len(every)/2].TransactedAt
@@ -392,7 +431,7 @@ func TestTransactionRefreshAfterReturnsOnlyTransactionsOfALaterRefresh(t *testin
 	must(t, err, "refresh")
 	settle(t)
 	// The next refresh may start one second after the first settled (its cooldown).
-	time.Sleep(1100 * time.Millisecond)
+	pastRefreshCooldown(t, sc, fca.ID)
 	second, err := sc.V1FinancialConnectionsAccounts.Refresh(ctx, fca.ID, &stripe.FinancialConnectionsAccountRefreshParams{
 		Features: stripe.StringSlice([]string{"transactions"}),
 	})

@@ -2,4 +2,4 @@ module github.com/fcmock/fcmock/tests/conformance/go
 
 go 1.26.8
 
-require github.com/stripe/stripe-go/v85 v85.0.0 // indirect
+require github.com/stripe/stripe-go/v85 v85.0.0

@@ -249,7 +249,7 @@ func stripeError(t *testing.T, err error) *stripe.Error {
 	return se
 }
 
-// Small assertion helpers (no third-party test libraries: go.sum pins stripe-go only).
+// Small assertion helpers (no third-party test libraries: stripe-go is the one requirement).
 
 func eq[T comparable](t *testing.T, what string, got, want T) {
 	t.Helper()
@@ -289,6 +289,16 @@ func sliceEq[T comparable](a, b []T) bool {
 		}
 	}
 	return true
+}
+
+// compactJSON is raw JSON without its insignificant whitespace.
+func compactJSON(t *testing.T, raw []byte) string {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := json.Compact(&buf, raw); err != nil {
+		t.Fatalf("not JSON (%v): %s", err, raw)
+	}
+	return buf.String()
 }
 
 func randHex(n int) string {

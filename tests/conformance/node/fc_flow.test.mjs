@@ -10,7 +10,6 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Stripe, makeClient, newTestKey, rawRequest, uniqueEmail } from './helpers.mjs';
 
 const { StripeInvalidRequestError } = Stripe.errors;
@@ -35,6 +34,35 @@ const complete = (sessionId, outcome = { outcome: 'success' }) =>
 
 /** Settles every pending refresh now: POST /_fcmock/refreshes/settle. */
 const settle = async () => (await control('/_fcmock/refreshes/settle', {})).settled;
+
+/** fcmock's mock time, from GET /_fcmock/clock. */
+async function clockNow() {
+  const res = await rawRequest('GET', '/_fcmock/clock');
+  assert.equal(res.status, 200, res.text);
+  return res.json.now;
+}
+
+/**
+ * Moves fcmock's mock clock past an account's transaction refresh cooldown
+ * (`transaction_refresh.next_refresh_available_at`) instead of sleeping through it:
+ * POST /_fcmock/clock {"advance_seconds": n} until GET /_fcmock/clock reads at least that
+ * time, within a 5 s deadline.
+ */
+async function pastRefreshCooldown(stripe, accountId) {
+  const account = await stripe.financialConnections.accounts.retrieve(accountId);
+  const available = account.transaction_refresh?.next_refresh_available_at;
+  assert.ok(
+    Number.isInteger(available),
+    `no cooldown to wait out: ${JSON.stringify(account.transaction_refresh)}`,
+  );
+  const deadline = Date.now() + 5000;
+  for (;;) {
+    const now = await clockNow();
+    if (now >= available) return;
+    assert.ok(Date.now() < deadline, `the mock clock stayed at ${now}, before ${available}`);
+    await control('/_fcmock/clock', { advance_seconds: available - now });
+  }
+}
 
 const newCustomer = (stripe) =>
   stripe.customers.create({ email: uniqueEmail('fc'), name: 'Jenny Rosen' });
@@ -238,7 +266,7 @@ test('transaction_refresh after returns only transactions of a later refresh', a
   const first = await fc.accounts.refresh(fca.id, { features: ['transactions'] });
   await settle();
   // The next refresh may start one second after the first settled (its cooldown).
-  await sleep(1100);
+  await pastRefreshCooldown(stripe, fca.id);
   const second = await fc.accounts.subscribe(fca.id, { features: ['transactions'] });
   assert.equal(second.transaction_refresh.status, 'pending');
   assert.notEqual(second.transaction_refresh.id, first.transaction_refresh.id);

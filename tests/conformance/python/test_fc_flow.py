@@ -46,6 +46,27 @@ def settle() -> int:
     return control("/_fcmock/refreshes/settle", {})["settled"]
 
 
+def clock_now() -> int:
+    """fcmock's mock time: ``GET /_fcmock/clock``."""
+    resp = raw_request("GET", "/_fcmock/clock")
+    assert resp.status == 200, resp.text
+    return resp.json["now"]
+
+
+def past_refresh_cooldown(client: stripe.StripeClient, account_id: str) -> None:
+    """Moves fcmock's mock clock past an account's transaction refresh cooldown
+    (``transaction_refresh.next_refresh_available_at``) instead of sleeping through it:
+    ``POST /_fcmock/clock {"advance_seconds": n}`` until ``GET /_fcmock/clock`` reads at
+    least that time, within a 5 s deadline."""
+    account = client.v1.financial_connections.accounts.retrieve(account_id)
+    available = account.transaction_refresh.next_refresh_available_at
+    assert isinstance(available, int), account.transaction_refresh
+    deadline = time.monotonic() + 5
+    while (now := clock_now()) < available:
+        assert time.monotonic() < deadline, f"the mock clock stayed at {now}, before {available}"
+        control("/_fcmock/clock", {"advance_seconds": available - now})
+
+
 def new_customer(client: stripe.StripeClient) -> stripe.Customer:
     return client.v1.customers.create(
         params={"email": f"fc.{secrets.token_hex(4)}@example.com", "name": "Jenny Rosen"}
@@ -217,7 +238,7 @@ def test_transaction_refresh_after_returns_only_transactions_of_a_later_refresh(
     first = fc.accounts.refresh(fca.id, params={"features": ["transactions"]})
     settle()
     # The next refresh may start one second after the first settled (its cooldown).
-    time.sleep(1.1)
+    past_refresh_cooldown(client, fca.id)
     second = fc.accounts.subscribe(fca.id, params={"features": ["transactions"]})
     assert second.transaction_refresh.status == "pending"
     assert second.transaction_refresh.id != first.transaction_refresh.id
