@@ -1,6 +1,6 @@
 //! `POST /financial-connections-sheet`: a drop-in for flutter_stripe's example server
 //! (research/client-side.md §1.4). It creates a Custom Connect account and a session for it
-//! (`account_holder[type]=account`, `filters[countries][]=US`,
+//! (`account_holder[type]=account`, `filters[country]=US`,
 //! `permissions=[ownership, payment_method]`) and answers `{"clientSecret": …}`, so the
 //! example app runs against fcmock with `kApiUrl` pointed here. `?holder=customer` does the
 //! same for a new customer.
@@ -11,6 +11,7 @@
 
 use crate::app::App;
 use crate::http::{Request, Response};
+use crate::stripe::versions::ApiVersion;
 use bytes::Bytes;
 use hyper::header::{HeaderMap, HeaderName, HeaderValue, AUTHORIZATION, CONTENT_TYPE};
 use hyper::Method;
@@ -89,7 +90,7 @@ pub async fn handle(app: &App, request: &Request) -> Response {
         &key,
         "/v1/financial_connections/sessions",
         &format!(
-            "{holder_params}&filters[countries][]=US&permissions[]=ownership&permissions[]=payment_method"
+            "{holder_params}&filters[country]=US&permissions[]=ownership&permissions[]=payment_method"
         ),
     )
     .await;
@@ -109,6 +110,11 @@ async fn call(app: &App, key: &str, path: &str, form: &str) -> Result<Value, Res
         CONTENT_TYPE,
         HeaderValue::from_static("application/x-www-form-urlencoded"),
     );
+    // Written against the latest version, as a backend on a current library pins it, so
+    // an `--api-version` pin of the accounts does not change what this code sends.
+    if let Ok(version) = HeaderValue::from_str(&ApiVersion::LATEST.to_string()) {
+        headers.insert(HeaderName::from_static("stripe-version"), version);
+    }
     let request = Request {
         method: Method::POST,
         path: path.to_string(),

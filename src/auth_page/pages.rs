@@ -459,13 +459,7 @@ impl<'a> Flow<'a> {
         let allowed: Vec<_> = inst
             .accounts
             .iter()
-            .filter(|a| {
-                session
-                    .filters
-                    .account_subcategories
-                    .as_ref()
-                    .is_none_or(|s| s.iter().any(|s| s == a.subcategory.as_str()))
-            })
+            .filter(|a| engine::session::allowed_by_filters(&session.filters, a))
             .collect();
         if allowed.is_empty() {
             // Nothing here fits the session: the engine ends it as `no_accounts`.
@@ -487,8 +481,17 @@ impl<'a> Flow<'a> {
                 )
             })
             .collect();
+        let limit = session
+            .limits
+            .map(|l| {
+                format!(
+                    r#"<p class="muted" id="limit">Link up to {} account(s).</p>"#,
+                    l.accounts
+                )
+            })
+            .unwrap_or_default();
         let body = format!(
-            r#"{error}<p class="muted">{} accounts</p><form method="post" action="{POST_PATH}">{}<input type="hidden" name="step" value="accounts">{}<ul>{items}</ul><button>Link accounts</button></form>"#,
+            r#"{error}<p class="muted">{} accounts</p>{limit}<form method="post" action="{POST_PATH}">{}<input type="hidden" name="step" value="accounts">{}<ul>{items}</ul><button>Link accounts</button></form>"#,
             escape(&inst.name),
             self.hidden(),
             hidden("institution", &inst.key),

@@ -3,7 +3,7 @@
 use super::{emit, refresh, wall_ms, Cause};
 use crate::app::App;
 use crate::fixtures::{AccountFixture, Failure, Institution, Outcome, ScenarioFixture};
-use crate::model::fc_enums::{AccountStatus, HolderType, Permission};
+use crate::model::fc_enums::{AccountStatus, HolderType, PaymentMethodSupport, Permission};
 use crate::model::financial_connections::{
     AccountTag, FcAccount, LinkInfo, LinkedAccount, Session, SessionStatus,
 };
@@ -158,7 +158,44 @@ fn choose_accounts<'a>(
                 .take(1),
         );
     }
+    within_limits(session, &mut chosen, explicit)?;
     Ok(chosen)
+}
+
+/// `limits[accounts]` and `filters[require_payment_method_support]`: the page lets a person
+/// pick at most that many accounts, and with `at_least_one` a selection where no account
+/// supports a payment method cannot finish (with `all`, such accounts are filtered out
+/// like any other). Naming too many accounts explicitly is the caller's mistake.
+fn within_limits(
+    session: &Session,
+    chosen: &mut Vec<&AccountFixture>,
+    explicit: bool,
+) -> Result<(), ApiError> {
+    if let Some(limits) = session.limits {
+        let most = limits.accounts as usize;
+        if chosen.len() > most && explicit {
+            return Err(ApiError::invalid_request(format!(
+                "This session links at most {most} account(s) (its `limits[accounts]`); {} were selected.",
+                chosen.len()
+            ))
+            .with_param("accounts"));
+        }
+        chosen.truncate(most);
+    }
+    let at_least_one =
+        session.filters.require_payment_method_support == Some(PaymentMethodSupport::AtLeastOne);
+    if at_least_one && !chosen.is_empty() && !chosen.iter().any(|a| supports_payments(a)) {
+        return Err(ApiError::invalid_request(
+            "This session requires at least one account that supports payments \
+             (`filters[require_payment_method_support]=at_least_one`), and none was selected.",
+        )
+        .with_param("accounts"));
+    }
+    Ok(())
+}
+
+fn supports_payments(fixture: &AccountFixture) -> bool {
+    !fixture.supported_payment_method_types.is_empty()
 }
 
 /// Links every chosen account and records them on the session, then mints the session's
@@ -359,7 +396,9 @@ fn reactivate(
     Some(id)
 }
 
-fn allowed_by_filters(
+/// Whether a session's filters let a person link this account (the hosted page lists only
+/// these).
+pub fn allowed_by_filters(
     filters: &crate::model::financial_connections::Filters,
     fixture: &AccountFixture,
 ) -> bool {
@@ -372,7 +411,11 @@ fn allowed_by_filters(
         .country
         .as_ref()
         .is_none_or(|c| c.eq_ignore_ascii_case("US"));
-    subcategory_ok && country_ok
+    let payments_ok = match filters.require_payment_method_support {
+        Some(PaymentMethodSupport::All) => supports_payments(fixture),
+        Some(PaymentMethodSupport::AtLeastOne | PaymentMethodSupport::None) | None => true,
+    };
+    subcategory_ok && country_ok && payments_ok
 }
 
 fn finish(

@@ -292,10 +292,10 @@ impl Change {
             }
             (Change::SessionCountry, "financial_connections.session") => {
                 if let Some(Value::Object(filters)) = map.get_mut("filters") {
-                    let countries = match filters.get("country") {
-                        Some(Value::String(c)) => Value::Array(vec![Value::String(c.clone())]),
-                        _ => Value::Null,
+                    let Some(Value::String(country)) = filters.get("country") else {
+                        return;
                     };
+                    let countries = Value::Array(vec![Value::String(country.clone())]);
                     // Where `country` stands, so the older shape keeps Stripe's field order.
                     let at = filters.keys().position(|k| k == "country");
                     let at = at.unwrap_or(filters.len());

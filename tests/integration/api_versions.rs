@@ -160,3 +160,174 @@ async fn events_render_at_the_version_they_were_created_at_whoever_reads_them() 
     assert!(!object.contains_key("business_name"), "{object:?}");
     assert_eq!(object["email"], "a@example.com");
 }
+
+/// `POST /v1/financial_connections/sessions` for a new customer at `version`, with `extra`.
+async fn session_at(server: &TestServer, version: &str, extra: &[(&str, &str)]) -> TestResponse {
+    let customer = server.create_customer(&[("email", "s@example.com")]).await;
+    let id = customer["id"].as_str().expect("an id").to_string();
+    let mut pairs = vec![
+        ("account_holder[type]", "customer"),
+        ("account_holder[customer]", id.as_str()),
+        ("permissions[]", "payment_method"),
+    ];
+    pairs.extend_from_slice(extra);
+    post_at(
+        server,
+        version,
+        "/v1/financial_connections/sessions",
+        &form(&pairs),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn endive_renamed_the_countries_filter_to_country() {
+    let server = TestServer::start().await;
+
+    let endive = session_at(&server, "2026-10-28.endive", &[("filters[country]", "US")]).await;
+    let old_name = session_at(
+        &server,
+        "2026-10-28.endive",
+        &[("filters[countries][]", "US")],
+    )
+    .await;
+    let as_array = session_at(
+        &server,
+        "2026-10-28.endive",
+        &[("filters[country][]", "US")],
+    )
+    .await;
+    let dahlia = session_at(&server, DAHLIA, &[("filters[countries][]", "US")]).await;
+    let new_name_early = session_at(&server, DAHLIA, &[("filters[country]", "US")]).await;
+    let both_shown = session_at(
+        &server,
+        "2026-08-26.dahlia",
+        &[("filters[countries][]", "US")],
+    )
+    .await;
+
+    assert_eq!(endive.status, 200, "{}", endive.text);
+    assert_eq!(endive.json["filters"]["country"], "US");
+    assert!(endive.json["filters"].get("countries").is_none());
+    assert_eq!(old_name.error("code"), Some("parameter_unknown"));
+    assert_eq!(old_name.error("param"), Some("filters[countries]"));
+    assert_eq!(as_array.status, 400);
+    assert_eq!(as_array.error("param"), Some("filters[country]"));
+    assert_eq!(dahlia.status, 200, "{}", dahlia.text);
+    assert_eq!(
+        dahlia.json["filters"],
+        serde_json::json!({"countries": ["US"]})
+    );
+    assert_eq!(new_name_early.error("code"), Some("parameter_unknown"));
+    assert_eq!(new_name_early.error("param"), Some("filters[country]"));
+    assert_eq!(
+        both_shown.json["filters"],
+        serde_json::json!({"countries": ["US"], "country": "US"})
+    );
+}
+
+#[tokio::test]
+async fn the_session_configuration_arrived_with_dahlia() {
+    let server = TestServer::start().await;
+    let config = [
+        ("limits[accounts]", "1"),
+        ("manual_entry[mode]", "automatic"),
+        ("filters[require_payment_method_support]", "all"),
+    ];
+
+    let dahlia = session_at(&server, DAHLIA, &config).await;
+    let basil = session_at(&server, BASIL, &config[..1]).await;
+    let basil_plain = session_at(&server, BASIL, &[]).await;
+
+    assert_eq!(dahlia.status, 200, "{}", dahlia.text);
+    assert_eq!(dahlia.json["limits"], serde_json::json!({"accounts": 1}));
+    assert_eq!(
+        dahlia.json["manual_entry"],
+        serde_json::json!({"mode": "automatic"})
+    );
+    assert_eq!(
+        dahlia.json["filters"]["require_payment_method_support"],
+        "all"
+    );
+    assert_eq!(basil.error("code"), Some("parameter_unknown"));
+    assert_eq!(basil.error("param"), Some("limits"));
+    let fields = basil_plain.json.as_object().expect("a session");
+    for newer in ["limits", "manual_entry", "bank_account_token"] {
+        assert!(!fields.contains_key(newer), "{newer} is newer than basil");
+    }
+}
+
+#[tokio::test]
+async fn endive_gives_every_session_the_same_defaults_and_dahlia_only_what_was_asked() {
+    let server = TestServer::start().await;
+
+    let endive = session_at(&server, "2026-11-18.endive", &[]).await;
+    let dahlia = session_at(&server, DAHLIA, &[]).await;
+
+    assert_eq!(
+        endive.json["manual_entry"],
+        serde_json::json!({"mode": "disabled"})
+    );
+    assert_eq!(
+        endive.json["filters"]["require_payment_method_support"],
+        "none"
+    );
+    assert_eq!(
+        endive.json["filters"]["account_subcategories"],
+        serde_json::json!([
+            "checking",
+            "savings",
+            "mortgage",
+            "line_of_credit",
+            "credit_card"
+        ])
+    );
+    assert!(endive.json.get("limits").is_none(), "no maximum by default");
+    assert_eq!(dahlia.json["filters"], serde_json::json!({}));
+    assert!(dahlia.json.get("manual_entry").is_none());
+    let settings = crate::support::snapshot_settings();
+    settings.bind(|| {
+        insta::assert_json_snapshot!("session_at_endive", endive.json);
+        insta::assert_json_snapshot!("session_at_dahlia", dahlia.json);
+    });
+}
+
+#[tokio::test]
+async fn a_session_limit_caps_the_accounts_a_completion_links() {
+    let server = TestServer::start().await;
+    let session = session_at(&server, "2026-11-18.endive", &[("limits[accounts]", "1")]).await;
+    let id = session.json["id"].as_str().expect("an id");
+
+    let too_many = server
+        .complete_session(
+            id,
+            &serde_json::json!({"outcome": "success", "institution": "test_institution",
+                    "accounts": ["success", "savings"]}),
+        )
+        .await;
+    let one = server
+        .complete_session(
+            id,
+            &serde_json::json!({"outcome": "success", "institution": "test_institution",
+                    "accounts": ["success"]}),
+        )
+        .await;
+
+    assert_eq!(too_many.status, 400, "{}", too_many.text);
+    assert_eq!(too_many.error("param"), Some("accounts"));
+    assert_eq!(one.status, 200, "{}", one.text);
+    assert_eq!(
+        one.json["accounts"]["data"].as_array().map(Vec::len),
+        Some(1)
+    );
+}
+
+#[tokio::test]
+async fn a_limit_of_zero_is_refused() {
+    let server = TestServer::start().await;
+
+    let zero = session_at(&server, DAHLIA, &[("limits[accounts]", "0")]).await;
+
+    assert_eq!(zero.status, 400);
+    assert_eq!(zero.error("param"), Some("limits[accounts]"));
+}

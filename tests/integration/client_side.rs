@@ -51,7 +51,7 @@ pub async fn token_session(server: &TestServer) -> (String, Value) {
             &form(&[
                 ("account_holder[type]", "account"),
                 ("account_holder[account]", &account_id),
-                ("filters[countries][]", "US"),
+                ("filters[country]", "US"),
                 ("permissions[]", "ownership"),
                 ("permissions[]", "payment_method"),
             ]),

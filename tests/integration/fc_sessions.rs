@@ -58,7 +58,7 @@ async fn creating_a_session_returns_it_with_an_empty_account_list() {
             &customer,
             &["balances", "payment_method"],
             &[
-                ("filters[countries][]", "US"),
+                ("filters[country]", "US"),
                 ("return_url", "https://example.com/return"),
             ],
         )
@@ -81,7 +81,15 @@ async fn creating_a_session_returns_it_with_an_empty_account_list() {
         session["permissions"],
         json!(["balances", "payment_method"])
     );
-    assert_eq!(session["filters"], json!({"countries": ["US"]}));
+    assert_eq!(
+        session["filters"],
+        json!({
+            "account_subcategories": ["checking", "savings", "mortgage", "line_of_credit", "credit_card"],
+            "country": "US",
+            "require_payment_method_support": "none",
+        })
+    );
+    assert_eq!(session["manual_entry"], json!({"mode": "disabled"}));
     assert_eq!(
         recorded_outcome(&server, session["id"].as_str().unwrap_or_default()).0,
         SessionStatus::Pending
