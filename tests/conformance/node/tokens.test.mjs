@@ -14,7 +14,7 @@ async function tokenSession(stripe) {
   });
   const session = await stripe.financialConnections.sessions.create({
     account_holder: { type: 'account', account: account.id },
-    filters: { countries: ['US'] },
+    filters: { country: 'US' },
     permissions: ['ownership', 'payment_method'],
   });
   const done = await fetch(`${BASE_URL}/_fcmock/sessions/${session.id}/complete`, {

@@ -36,7 +36,7 @@ def token_session(client: stripe.StripeClient):
     session = client.v1.financial_connections.sessions.create(
         params={
             "account_holder": {"type": "account", "account": account.id},
-            "filters": {"countries": ["US"]},
+            "filters": {"country": "US"},
             "permissions": ["ownership", "payment_method"],
         }
     )
