@@ -533,7 +533,7 @@ impl<'a> Flow<'a> {
     }
 
     fn failure(&self, session: &Session) -> Response {
-        let b = outcomes::behaviour_named(session.failure.as_deref());
+        let b = outcomes::behaviour_of(session.failure);
         let body = format!(
             r#"<p class="error">{}</p><form method="post" action="{POST_PATH}">{}<input type="hidden" name="step" value="close"><button>Close</button></form>"#,
             escape(b.page_text),

@@ -123,13 +123,10 @@ pub fn behaviour(failure: Failure) -> &'static FailureBehaviour {
         .expect("FAILURES lists every Failure (checked by a unit test)")
 }
 
-/// The behaviour of a failure recorded on a session by name; an unknown name (a hand-edited
-/// state file) is treated as `api_error`.
-pub fn behaviour_named(name: Option<&str>) -> &'static FailureBehaviour {
-    behaviour(
-        name.and_then(Failure::from_name)
-            .unwrap_or(Failure::ApiError),
-    )
+/// The behaviour of the failure recorded on a session; a failed session without one (a
+/// hand-edited state file) behaves as `api_error`.
+pub fn behaviour_of(failure: Option<Failure>) -> &'static FailureBehaviour {
+    behaviour(failure.unwrap_or(Failure::ApiError))
 }
 
 impl FailureBehaviour {

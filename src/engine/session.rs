@@ -405,7 +405,7 @@ pub fn allowed_by_filters(
     let subcategory_ok = filters
         .account_subcategories
         .as_ref()
-        .is_none_or(|allowed| allowed.iter().any(|s| s == fixture.subcategory.as_str()));
+        .is_none_or(|allowed| allowed.contains(&fixture.subcategory));
     // Every test institution is a US bank.
     let country_ok = filters
         .country
@@ -427,7 +427,7 @@ fn finish(
 ) {
     if let Some(s) = ns.sessions.get_mut(session_id) {
         s.status = status;
-        s.failure = failure.map(|f| f.as_str().to_string());
+        s.failure = failure;
         if institution.is_some() {
             s.institution = institution;
         }

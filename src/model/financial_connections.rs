@@ -6,9 +6,9 @@
 //! exports; only the wire part is ever rendered.
 
 use super::fc_enums::{
-    AccountStatus, BalanceType, Category, HolderType, ManualEntryMode, PaymentMethodSupport,
-    PaymentMethodType, Permission, Prefetch, RefreshFeature, RefreshStatus, Subcategory,
-    SubscriptionFeature, TransactionStatus,
+    AccountStatus, BalanceType, Category, Failure, HolderType, ManualEntryMode,
+    PaymentMethodSupport, PaymentMethodType, Permission, Prefetch, RefreshFeature, RefreshStatus,
+    Subcategory, SubscriptionFeature, TransactionStatus,
 };
 use super::{object_tag, wire_enum};
 use crate::model::HasId;
@@ -55,7 +55,7 @@ pub struct AccountHolder {
 pub struct Filters {
     /// Allowed account subcategories.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub account_subcategories: Option<Vec<String>>,
+    pub account_subcategories: Option<Vec<Subcategory>>,
     /// The country accounts must be in: `filters[country]` since `2026-09-30.endive`, the
     /// first of `filters[countries]` before it (Stripe "used only the first element",
     /// endive changelog). Older versions see it as `countries: [country]`.
@@ -123,10 +123,8 @@ pub struct Session {
     pub return_url: Option<String>,
     /// fcmock's record of how the flow ended.
     pub status: SessionStatus,
-    /// The failure name ([`Failure::as_str`](super::fc_enums::Failure::as_str)), for failed
-    /// sessions. Kept as text: a state file may name a failure this build does not know,
-    /// which the engine treats as `api_error`.
-    pub failure: Option<String>,
+    /// How a failed session failed.
+    pub failure: Option<Failure>,
     /// The institution the user picked.
     pub institution: Option<String>,
     /// The bank-account token minted for token-collecting sessions (`btok_…`).

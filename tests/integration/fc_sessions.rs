@@ -33,7 +33,8 @@ fn recorded_outcome(server: &TestServer, id: &str) -> (SessionStatus, Option<Str
     let ns = server.app.store.namespace(KEY);
     let ns = ns.read();
     let session = ns.sessions.get(id).expect("the session is stored");
-    (session.status, session.failure.clone())
+    let failure = session.failure.map(|f| f.as_str().to_string());
+    (session.status, failure)
 }
 
 /// The ids of the accounts `GET /v1/financial_connections/accounts?session=…` lists.
@@ -543,6 +544,12 @@ fn recorded_filters(server: &TestServer, id: &str) -> Option<Vec<String>> {
     ns.sessions
         .get(id)
         .and_then(|s| s.filters.account_subcategories.clone())
+        .map(|subcategories| {
+            subcategories
+                .iter()
+                .map(|s| s.as_str().to_string())
+                .collect()
+        })
 }
 
 #[tokio::test]

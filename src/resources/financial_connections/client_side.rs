@@ -199,7 +199,7 @@ pub fn receipt(app: &App, client_secret: &str) -> ApiResult<Value> {
         .get(&id)
         .ok_or_else(|| ApiError::internal("session vanished"))?;
     if session.status == SessionStatus::Failed {
-        return Err(outcomes::behaviour_named(session.failure.as_deref()).api_error());
+        return Err(outcomes::behaviour_of(session.failure).api_error());
     }
     Ok(session_json(&ns, session))
 }
@@ -264,7 +264,7 @@ pub fn synchronize(ctx: &mut Ctx<'_>) -> HandlerResult {
         if session.status == SessionStatus::Failed {
             // A failed session cannot start over: both SDKs turn a synchronize error into
             // `Failed` (research §3.4).
-            return Err(outcomes::behaviour_named(session.failure.as_deref()).api_error());
+            return Err(outcomes::behaviour_of(session.failure).api_error());
         }
         session
     };

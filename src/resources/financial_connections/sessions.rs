@@ -201,14 +201,9 @@ fn filters(f: Option<&ParamMap>, defaults: bool) -> Result<Filters, ApiError> {
     let empty = ParamMap::default();
     let f = f.unwrap_or(&empty);
     let account_subcategories = if f.contains("account_subcategories") {
-        Some(f.strings("account_subcategories"))
+        Some(f.enums::<Subcategory>("account_subcategories")?)
     } else {
-        defaults.then(|| {
-            Subcategory::FILTERABLE
-                .iter()
-                .map(|s| s.as_str().to_string())
-                .collect()
-        })
+        defaults.then(|| Subcategory::FILTERABLE.to_vec())
     };
     // Before endive `countries` is an array "of which Stripe used only the first element".
     let country = f
