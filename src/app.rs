@@ -81,7 +81,8 @@ impl App {
         .map_err(|e| e.to_string())?;
         let ids = IdGenerator::new(config.seed);
         let seed = config.seed.unwrap_or_else(|| ids.next_u64());
-        let webhooks = crate::webhooks::from_config(config);
+        let control = crate::qa::ControlState::default();
+        let webhooks = crate::webhooks::from_config(config, Arc::clone(&control.changes));
         let default_version = match &config.api_version {
             Some(name) => name.parse::<ApiVersion>()?,
             None => ApiVersion::LATEST,
@@ -92,7 +93,7 @@ impl App {
                 seed,
                 webhooks,
                 return_targets: Default::default(),
-                control: crate::qa::ControlState::default(),
+                control,
                 store: Store::default(),
                 clock: Clock::new(config.freeze_clock),
                 ids,

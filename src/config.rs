@@ -121,6 +121,26 @@ pub enum Command {
     /// Print the Stripe API versions fcmock knows, the latest, and the changes between them
     /// (JSON), for scripts that derive per-version schemas from the same registry.
     ApiVersions,
+    /// Fire an event in a running fcmock, as `stripe trigger` does: the objects it needs are
+    /// made in the key's namespace and the event goes to its webhook endpoints (and
+    /// `--webhook`). `fcmock trigger --list` names the event types.
+    Trigger {
+        /// The event type, e.g. `financial_connections.account.created`.
+        #[arg(required_unless_present = "list")]
+        event: Option<String>,
+        /// The running fcmock.
+        #[arg(long, env = "FCMOCK_URL", default_value = "http://127.0.0.1:12111")]
+        url: String,
+        /// The API key whose namespace gets the objects and the event.
+        #[arg(long, env = "STRIPE_API_KEY", default_value = "sk_test_fcmock")]
+        api_key: String,
+        /// The `--control-token` the running fcmock was started with, if any.
+        #[arg(long, env = "FCMOCK_CONTROL_TOKEN")]
+        control_token: Option<String>,
+        /// List the event types instead.
+        #[arg(long)]
+        list: bool,
+    },
 }
 
 /// How request log lines are written.

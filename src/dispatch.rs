@@ -19,6 +19,9 @@ impl Service for App {
         // them only when request logging is on.
         let line = tracing::enabled!(target: "fcmock::request", tracing::Level::INFO)
             .then(|| (request.method.clone(), request.path.clone()));
+        // Anything but reading the control API may change what the dashboard shows.
+        let changes = !(request.path.starts_with("/_fcmock/")
+            && matches!(request.method, hyper::Method::GET | hyper::Method::HEAD));
         let (response, key) = if request.path.starts_with("/_fcmock/") {
             (control::handle(self, &request).await, None)
         } else if let Some(page) = auth_page::handle(self, &request).await {
@@ -26,6 +29,9 @@ impl Service for App {
         } else {
             api::handle(self, request, &request_id).await
         };
+        if changes {
+            self.control.changes.bump();
+        }
         if let Some((method, path)) = line {
             log_request(
                 &method,

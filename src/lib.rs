@@ -22,13 +22,15 @@
 //!    [`control`] (fcmock's `/_fcmock/…` API), [`auth_page`] (the hosted page, the SDK
 //!    payloads and the example backend).
 //! 9. [`dispatch`]: picks the front door and writes the request's log line.
-//! 10. [`server`]: hyper glue — accept loop, body limit, timeouts, graceful shutdown.
+//! 10. [`server`]: hyper glue — accept loop, body limit, timeouts, graceful shutdown; [`cli`]:
+//!     the subcommands that talk to a running fcmock (`fcmock trigger`).
 
 #![warn(clippy::unwrap_used)]
 
 pub mod api;
 pub mod app;
 pub mod auth_page;
+pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod control;
@@ -89,6 +91,12 @@ pub async fn serve_with(
         max_body_bytes: config.max_body_bytes,
         header_timeout: std::time::Duration::from_secs(config.header_timeout_secs),
         shutdown_grace: std::time::Duration::from_secs(config.shutdown_grace_secs),
+    };
+    let changes = Arc::clone(&app.control.changes);
+    let shutdown = async move {
+        shutdown.await;
+        // Open long-polls of the live feed answer now instead of holding the drain back.
+        changes.close();
     };
     server::serve(listener, Arc::new(app), limits, shutdown).await;
 }

@@ -9,6 +9,22 @@ async fn main() -> ExitCode {
     let config = Config::parse();
     match &config.command {
         Some(Command::Healthcheck { url }) => return fcmock::healthcheck(url).await,
+        Some(Command::Trigger {
+            event,
+            url,
+            api_key,
+            control_token,
+            list,
+        }) => {
+            let target = fcmock::cli::Target {
+                url: url.clone(),
+                control_token: control_token.clone(),
+            };
+            return match (list, event) {
+                (true, _) | (false, None) => fcmock::cli::list_events(&target).await,
+                (false, Some(event)) => fcmock::cli::trigger(&target, event, api_key).await,
+            };
+        }
         Some(Command::ApiVersions) => {
             let catalogue = fcmock::stripe::versions::catalogue();
             println!("{catalogue:#}");

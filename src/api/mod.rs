@@ -92,7 +92,7 @@ pub async fn handle(app: &App, request: Request, request_id: &str) -> (Response,
     let response = match fault(app, &request, key.as_deref()).await {
         Some(error) => error_response(app, &error, request_id, None),
         None => {
-            let answer = answer(app, &request, request_id, version, authenticated);
+            let answer = answer(app, &request, request_id, version, authenticated, true);
             respond(app, answer, request_id)
         }
     };
@@ -106,6 +106,61 @@ pub async fn handle(app: &App, request: Request, request_id: &str) -> (Response,
         started,
     );
     (response, key)
+}
+
+/// One Stripe API call that fcmock makes on its own behalf (`POST /_fcmock/trigger` sets up
+/// the objects an event needs this way, as `stripe trigger` calls Stripe's API). It runs the
+/// pipeline from "route" to "respond" and lands in the request log like any request, at the
+/// account's default version; no injected fault applies, it carries no idempotency key, and
+/// a session it creates takes no scripted outcome. `form` is the form body of a POST, the
+/// query string otherwise. Returns the JSON answer, or the error the API answered.
+pub fn call_internal(
+    app: &App,
+    api_key: &str,
+    method: Method,
+    path: &str,
+    form: &str,
+) -> Result<serde_json::Value, ApiError> {
+    let started = Instant::now();
+    let request_id = app.new_request_id();
+    let mut headers = hyper::HeaderMap::new();
+    if let Ok(value) = hyper::header::HeaderValue::from_str(&format!("Bearer {api_key}")) {
+        headers.insert(hyper::header::AUTHORIZATION, value);
+    }
+    let (query, body) = if method == Method::POST {
+        (String::new(), bytes::Bytes::from(form.to_string()))
+    } else {
+        (form.to_string(), bytes::Bytes::new())
+    };
+    let request = Request {
+        method,
+        path: path.to_string(),
+        query,
+        headers,
+        body,
+    };
+    let authenticated = auth::authenticate(
+        request.header("authorization"),
+        app.settings.only_api_key.as_deref(),
+    );
+    let version = app.settings.default_version;
+    let answer = answer(app, &request, &request_id, version, authenticated, false);
+    let result = match &answer {
+        Ok(Answer::Fresh(reply, _)) => serde_json::from_slice(&reply.body)
+            .map_err(|e| ApiError::internal(format!("unreadable answer: {e}"))),
+        Ok(Answer::Replay(..)) => Err(ApiError::internal("an internal call was replayed")),
+        Err(refusal) => Err(refusal.error.clone()),
+    };
+    let response = respond(app, answer, &request_id);
+    log(
+        app,
+        &request,
+        &request_id,
+        &response,
+        Some(api_key),
+        started,
+    );
+    result
 }
 
 /// Stage "version": the request's `Stripe-Version`, else the account default. Stripe
@@ -139,6 +194,7 @@ fn answer(
     request_id: &str,
     version: ApiVersion,
     authenticated: ApiResult<ApiKey>,
+    plays_scenarios: bool,
 ) -> Result<Answer, Refusal> {
     let segments: Vec<&str> = request.path.split('/').skip(1).collect();
     let matched = route(request, &segments)?;
@@ -160,6 +216,7 @@ fn answer(
         params,
         idempotency_key,
     );
+    ctx.plays_scenarios = plays_scenarios;
     match run(&matched, &mut ctx, &request.path) {
         Ok(reply) => Ok(Answer::Fresh(reply, slot)),
         Err(error) => Err(Refusal {
@@ -325,6 +382,7 @@ fn log(
         idempotency_key: request.header("idempotency-key"),
         created: app.clock.now(),
         duration_us: started.elapsed().as_micros() as u64,
+        response: response.body.clone(),
     });
 }
 

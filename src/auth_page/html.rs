@@ -105,8 +105,14 @@ pub fn secure(response: Response, form_action: &str) -> Response {
         "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; \
          form-action {form_action}; base-uri 'none'; frame-ancestors 'none'"
     );
+    with_policy(response, &csp)
+}
+
+/// Adds the headers every fcmock page carries (the dashboard's too): this
+/// Content-Security-Policy, no caching, no referrer, no sniffing, no framing.
+pub fn with_policy(response: Response, csp: &str) -> Response {
     response
-        .with_header(HeaderName::from_static("content-security-policy"), &csp)
+        .with_header(HeaderName::from_static("content-security-policy"), csp)
         .with_header(CACHE_CONTROL, "no-store")
         .with_header(HeaderName::from_static("referrer-policy"), "no-referrer")
         .with_header(HeaderName::from_static("x-content-type-options"), "nosniff")

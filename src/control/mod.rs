@@ -4,8 +4,12 @@
 //! of DESIGN.md's control-API table are a fixed contract; `openapi/control-api.json`
 //! describes them all (served at `GET /_fcmock/openapi.json`).
 
+pub mod access;
+pub mod inspect;
 pub mod sdk;
 pub mod state;
+pub mod trigger;
+pub mod ui;
 pub mod webhooks;
 
 use crate::app::App;
@@ -27,17 +31,21 @@ const OPENAPI: &str = include_str!("../../openapi/control-api.json");
 /// What a control route answers: a JSON body, or an error in Stripe's envelope.
 pub type ControlResult = Result<Value, ApiError>;
 
-/// Answers a `/_fcmock/…` request: the one router of the control API.
+/// Answers a `/_fcmock/…` request: the one router of the control API. The dashboard's
+/// pages (`/_fcmock/ui…`) answer HTML, their errors included.
 pub async fn handle(app: &App, request: &Request) -> Response {
     let segments: Vec<&str> = request.path.trim_start_matches('/').split('/').collect();
-    let is_health = segments == ["_fcmock", "health"];
-    if !is_health {
-        if let Err(e) = check_access(app, request) {
-            return error_response(app, &e);
-        }
+    if segments == ["_fcmock", "health"] && request.method == Method::GET {
+        return reply(200, &json!({"status": "ok"}));
     }
-    if request.method == Method::GET && segments == ["_fcmock", "openapi.json"] {
-        return Response::new(200, "application/json", OPENAPI);
+    if let Err(e) = access::enabled(app).and_then(|()| access::check_origin(request)) {
+        return error_response(app, &e);
+    }
+    if let Some(page) = ui::handle(app, request, &segments) {
+        return page;
+    }
+    if let Err(e) = access::check_token(app, request) {
+        return error_response(app, &e);
     }
     let query = form::decode(request.query.as_bytes()).unwrap_or_default();
     match route(app, request, &segments, &query).await {
@@ -46,79 +54,89 @@ pub async fn handle(app: &App, request: &Request) -> Response {
     }
 }
 
-/// The control API's route table.
+/// The control API's route table: the SDK routes' wrong methods, reads, then changes.
 async fn route(app: &App, request: &Request, segments: &[&str], query: &ParamMap) -> ControlResult {
-    let body = request.body.as_ref();
-    match (&request.method, segments) {
-        (&Method::GET, ["_fcmock", "health"]) => Ok(json!({"status": "ok"})),
-        (&Method::GET, ["_fcmock", "sessions"]) => Ok(list_sessions(app, query)),
-        (&Method::POST, ["_fcmock", "sessions", id, "complete"]) => complete(app, id, body),
-        (&Method::POST, ["_fcmock", "sessions", id, "scenario"]) => script_session(app, id, body),
-        (&Method::POST, ["_fcmock", "scenarios"]) => queue_scenario(app, body),
-        (&Method::GET, ["_fcmock", "scenarios"]) => {
-            Ok(json!({"data": app.control.scenarios.list()}))
+    let found = match (&request.method, segments) {
+        (_, ["_fcmock", "sdk", kind, method]) if request.method != Method::POST => {
+            Some(Err(sdk::wrong_method(&request.path, kind, method)))
         }
-        (&Method::DELETE, ["_fcmock", "scenarios"]) => {
-            Ok(json!({"deleted": app.control.scenarios.clear(query.str("api_key"))}))
-        }
-        (&Method::POST, ["_fcmock", "refreshes", "settle"]) => {
-            Ok(json!({"settled": engine::settle_all(app)}))
-        }
-        (&Method::POST, ["_fcmock", "faults"]) => parse_body(body)
-            .and_then(|spec| app.control.faults.push(spec))
-            .map(|queued| json!(queued)),
-        (&Method::GET, ["_fcmock", "faults"]) => Ok(json!({"data": app.control.faults.list()})),
-        (&Method::DELETE, ["_fcmock", "faults"]) => {
-            Ok(json!({"deleted": app.control.faults.clear(query.str("api_key"))}))
-        }
-        (&Method::GET, ["_fcmock", "requests"]) => Ok(requests(app, query)),
-        (&Method::GET, ["_fcmock", "clock"]) => Ok(clock_json(app)),
-        (&Method::POST, ["_fcmock", "clock"]) => clock(app, body),
-        (&Method::GET, ["_fcmock", "state"]) => serde_json::to_value(state::export(app))
-            .map_err(|e| ApiError::internal(format!("cannot export state: {e}"))),
-        (&Method::PUT, ["_fcmock", "state"]) => import_state(app, body),
-        (&Method::POST, ["_fcmock", "reset"]) => reset(app, body),
-        (&Method::GET, ["_fcmock", "webhooks"]) => webhooks::settings(app),
-        (&Method::POST, ["_fcmock", "webhooks", "flush"]) => webhooks::flush(app, body).await,
-        (&Method::GET, ["_fcmock", "webhooks", "deliveries"]) => webhooks::deliveries(app, query),
-        (&Method::POST, ["_fcmock", "sdk", kind, method]) => {
-            sdk::result(app, &request.path, kind, method, body).await
-        }
-        (_, ["_fcmock", "sdk", kind, method]) => {
-            Err(sdk::wrong_method(&request.path, kind, method))
-        }
-        (_, ["_fcmock", "sdk", _, _, ..]) => Err(sdk::not_found(&request.path)),
-        _ => Err(ApiError::invalid_request(format!(
-            "Unknown control API route: {} {}. GET /_fcmock/openapi.json lists the control API.",
-            request.method, request.path
-        ))
-        .with_status(404)),
-    }
+        (_, ["_fcmock", "sdk", _, _, _, ..]) => None,
+        (&Method::GET, ["_fcmock", rest @ ..]) => read(app, rest, query).await,
+        (_, ["_fcmock", rest @ ..]) => write(app, request, rest, query).await,
+        _ => None,
+    };
+    found.unwrap_or_else(|| Err(unknown_route(request)))
 }
 
-/// `--no-control-api` turns everything but the health check off; `--control-token` asks
-/// for `Authorization: Bearer <token>` (or `X-Fcmock-Token`).
-fn check_access(app: &App, request: &Request) -> Result<(), ApiError> {
-    if !app.settings.control_api {
-        return Err(
-            ApiError::invalid_request("The control API is turned off (--no-control-api).")
-                .with_status(404),
-        );
+/// The routes that only read (GET); `None` for a path that is none of them.
+async fn read(app: &App, rest: &[&str], query: &ParamMap) -> Option<ControlResult> {
+    Some(match rest {
+        ["openapi.json"] => serde_json::from_str(OPENAPI)
+            .map_err(|e| ApiError::internal(format!("the OpenAPI document: {e}"))),
+        ["sessions"] => Ok(inspect::sessions(app, query)),
+        ["accounts"] => Ok(inspect::accounts(app, query)),
+        ["refreshes"] => Ok(inspect::refreshes(app, query)),
+        ["namespaces"] => Ok(inspect::namespaces(app)),
+        ["institutions"] => Ok(inspect::institutions(app)),
+        ["scenarios"] => Ok(json!({"data": app.control.scenarios.list()})),
+        ["faults"] => Ok(json!({"data": app.control.faults.list()})),
+        ["requests"] => Ok(inspect::requests(app, query)),
+        ["requests", id] => inspect::request(app, id),
+        ["clock"] => Ok(clock_json(app)),
+        ["state"] => serde_json::to_value(state::export(app))
+            .map_err(|e| ApiError::internal(format!("cannot export state: {e}"))),
+        ["webhooks"] => webhooks::settings(app),
+        ["webhooks", "deliveries"] => webhooks::deliveries(app, query),
+        ["trigger"] => Ok(trigger::types()),
+        ["changes"] => inspect::changes(app, query).await,
+        _ => return None,
+    })
+}
+
+/// The routes that change state (POST, PUT, DELETE); `None` for a path that is none of them.
+async fn write(
+    app: &App,
+    request: &Request,
+    rest: &[&str],
+    query: &ParamMap,
+) -> Option<ControlResult> {
+    let body = request.body.as_ref();
+    Some(match (&request.method, rest) {
+        (&Method::POST, ["sessions", id, "complete"]) => complete(app, id, body),
+        (&Method::POST, ["sessions", id, "scenario"]) => script_session(app, id, body),
+        (&Method::POST, ["scenarios"]) => queue_scenario(app, body),
+        (&Method::DELETE, ["scenarios"]) => {
+            Ok(json!({"deleted": app.control.scenarios.clear(query.str("api_key"))}))
+        }
+        (&Method::POST, ["refreshes", "settle"]) => Ok(json!({"settled": engine::settle_all(app)})),
+        (&Method::POST, ["faults"]) => parse_body(body)
+            .and_then(|spec| app.control.faults.push(spec))
+            .map(|queued| json!(queued)),
+        (&Method::DELETE, ["faults"]) => {
+            Ok(json!({"deleted": app.control.faults.clear(query.str("api_key"))}))
+        }
+        (&Method::POST, ["clock"]) => clock(app, body),
+        (&Method::PUT, ["state"]) => import_state(app, body),
+        (&Method::POST, ["reset"]) => reset(app, body),
+        (&Method::POST, ["webhooks", "flush"]) => webhooks::flush(app, body).await,
+        (&Method::POST, ["webhooks", "deliveries", id, "resend"]) => webhooks::resend(app, id),
+        (&Method::POST, ["trigger"]) => trigger::trigger(app, body),
+        (&Method::POST, ["sdk", kind, method]) => {
+            sdk::result(app, &request.path, kind, method, body).await
+        }
+        _ => return None,
+    })
+}
+
+fn unknown_route(request: &Request) -> ApiError {
+    if request.path.starts_with("/_fcmock/sdk/") {
+        return sdk::not_found(&request.path);
     }
-    let Some(token) = app.settings.control_token.as_deref() else {
-        return Ok(());
-    };
-    let bearer = request
-        .header("authorization")
-        .and_then(|h| h.strip_prefix("Bearer "));
-    let given = request.header("x-fcmock-token").or(bearer);
-    if given == Some(token) {
-        Ok(())
-    } else {
-        Err(ApiError::unauthorized(
-            "The control API needs the token set with --control-token, as 'Authorization: Bearer <token>' or 'X-Fcmock-Token: <token>'.",
-        ))
-    }
+    ApiError::invalid_request(format!(
+        "Unknown control API route: {} {}. GET /_fcmock/openapi.json lists the control API.",
+        request.method, request.path
+    ))
+    .with_status(404)
 }
 
 fn reply(status: u16, body: &Value) -> Response {
@@ -262,42 +280,8 @@ fn script_session(app: &App, session_id: &str, body: &[u8]) -> ControlResult {
     Ok(session_wire(&ns, &session))
 }
 
-fn list_sessions(app: &App, query: &ParamMap) -> Value {
-    let wanted = query.str("api_key");
-    let mut sessions = Vec::new();
-    for key in app.store.keys() {
-        let root = key.split('#').next().unwrap_or_default();
-        if wanted.is_some_and(|w| w != root) {
-            continue;
-        }
-        let Some(ns) = app.store.existing(&key) else {
-            continue;
-        };
-        let ns = ns.read();
-        for s in ns.sessions.iter() {
-            sessions.push(json!({
-                "id": s.id,
-                "api_key_namespace": mask(root),
-                "created": s.created,
-                "status": s.status,
-                "failure": s.failure,
-                "institution": s.institution,
-                "accounts": s.accounts,
-                "scripted": s.scripted,
-            }));
-        }
-    }
-    json!({"data": sessions})
-}
-
-fn requests(app: &App, query: &ParamMap) -> Value {
-    let limit = query.int("limit").map_or(100, |l| {
-        l.clamp(1, crate::qa::request_log::CAPACITY as i64) as usize
-    });
-    json!({"data": app.control.requests.query(query.str("api_key"), query.str("path"), limit)})
-}
-
-fn clock_json(app: &App) -> Value {
+/// The mock clock: `{"now", "frozen"}`.
+pub fn clock_json(app: &App) -> Value {
     let frozen = matches!(app.clock.state(), crate::clock::ClockState::Frozen { .. });
     json!({"now": app.clock.now(), "frozen": frozen})
 }

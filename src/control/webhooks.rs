@@ -1,11 +1,11 @@
 //! The webhook routes of the control API: the delivery settings, waiting for pending
-//! deliveries, and the delivery log.
+//! deliveries, the delivery log, and resending a delivery.
 
 use super::{parse_body, ControlResult};
 use crate::app::App;
 use crate::stripe::error::ApiError;
 use crate::stripe::params::ParamMap;
-use crate::webhooks::{ATTEMPT_TIMEOUT, FLUSH_TIMEOUT};
+use crate::webhooks::{ResendError, ATTEMPT_TIMEOUT, FLUSH_TIMEOUT};
 use serde::Deserialize;
 use serde_json::json;
 use std::time::Duration;
@@ -59,4 +59,21 @@ pub fn deliveries(app: &App, query: &ParamMap) -> ControlResult {
         .webhooks
         .deliveries(query.str("api_key"), query.str("event"));
     serde_json::to_value(log).map_err(|e| ApiError::internal(e.to_string()))
+}
+
+/// `POST /_fcmock/webhooks/deliveries/{id}/resend`: the delivery's event, sent again to the
+/// same endpoint as a new delivery → that delivery.
+pub fn resend(app: &App, id: &str) -> ControlResult {
+    let missing = || ApiError::no_such_in_path("webhook delivery", id);
+    let seq: u64 = id.parse().map_err(|_| missing())?;
+    let delivery = app.webhooks.resend(&app.store, seq).map_err(|e| match e {
+        ResendError::NoSuchDelivery => missing(),
+        ResendError::NoEndpoint => {
+            ApiError::invalid_request("The endpoint this delivery went to no longer exists.")
+        }
+        ResendError::Gone => ApiError::invalid_request(
+            "The event of this delivery is gone (its namespace was reset).",
+        ),
+    })?;
+    serde_json::to_value(delivery).map_err(|e| ApiError::internal(e.to_string()))
 }

@@ -10,7 +10,7 @@ pub mod outcomes;
 pub mod refresh;
 pub mod session;
 
-pub use refresh::{schedule_settle, settle_all, settle_namespace, start_refresh};
+pub use refresh::{schedule_settle, settle_account, settle_all, settle_namespace, start_refresh};
 pub use session::{complete_session, Completion};
 
 use crate::app::App;

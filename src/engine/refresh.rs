@@ -117,6 +117,7 @@ pub fn schedule_settle(app: &App, delay_ms: u64) {
                 settle_namespace(&app, &mut ns.write(), false);
             }
         }
+        app.control.changes.bump();
     });
 }
 
@@ -173,10 +174,24 @@ pub fn settle_all(app: &App) -> usize {
 
 /// Settles the due (or, with `force`, all) refreshes and deactivations of one namespace.
 pub fn settle_namespace(app: &App, ns: &mut Namespace, force: bool) -> usize {
+    settle(app, ns, force, None)
+}
+
+/// Settles one account's pending refreshes and deactivation now, leaving the namespace's
+/// other accounts to their own schedule. Returns how many refreshes settled.
+pub fn settle_account(app: &App, ns: &mut Namespace, account_id: &str) -> usize {
+    settle(app, ns, true, Some(account_id))
+}
+
+fn settle(app: &App, ns: &mut Namespace, force: bool, only: Option<&str>) -> usize {
     let now_ms = wall_ms();
     let due = |at: u64| force || at <= now_ms;
     let mut work: Vec<(String, Vec<RefreshFeature>, bool)> = Vec::new();
-    for linked in ns.fc_accounts.iter() {
+    let wanted = ns
+        .fc_accounts
+        .iter()
+        .filter(|l| only.is_none_or(|id| l.account.id == id));
+    for linked in wanted {
         let features: Vec<RefreshFeature> = linked
             .link
             .pending

@@ -13,6 +13,10 @@ use std::collections::VecDeque;
 /// How many requests the log keeps.
 pub const CAPACITY: usize = 1_000;
 
+/// How much of each response body the log keeps (the rest is cut, and said to be), so the
+/// log stays bounded at [`CAPACITY`] × this.
+pub const RESPONSE_CAPACITY: usize = 64 * 1024;
+
 /// One logged request.
 #[derive(Debug, Clone, Serialize)]
 pub struct LoggedRequest {
@@ -38,6 +42,22 @@ pub struct LoggedRequest {
     full_key: Option<String>,
     #[serde(skip)]
     raw: bytes::Bytes,
+    #[serde(skip)]
+    response: bytes::Bytes,
+    #[serde(skip)]
+    response_cut: bool,
+}
+
+/// A logged request with the response it got, as `GET /_fcmock/requests/{id}` shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct RequestDetail {
+    /// The log entry.
+    #[serde(flatten)]
+    pub request: LoggedRequest,
+    /// The response body: JSON where it parses, text otherwise.
+    pub response: Value,
+    /// Whether the body was longer than [`RESPONSE_CAPACITY`] and cut.
+    pub response_truncated: bool,
 }
 
 /// Decodes logged form bytes for display, masking client secrets: they are credentials
@@ -53,6 +73,16 @@ fn decoded(raw: &[u8]) -> Value {
         }
     }
     params
+}
+
+/// A response body as the log keeps it: shared when short, a cut copy when long (a slice
+/// would keep the whole buffer alive).
+fn bounded(body: bytes::Bytes) -> bytes::Bytes {
+    if body.len() <= RESPONSE_CAPACITY {
+        body
+    } else {
+        bytes::Bytes::copy_from_slice(&body[..RESPONSE_CAPACITY])
+    }
 }
 
 /// The ring of logged requests.
@@ -81,6 +111,8 @@ pub struct Entry<'a> {
     pub created: i64,
     /// Microseconds spent.
     pub duration_us: u64,
+    /// The response body (kept up to [`RESPONSE_CAPACITY`]).
+    pub response: bytes::Bytes,
 }
 
 impl RequestLog {
@@ -98,6 +130,8 @@ impl RequestLog {
             created: entry.created,
             duration_us: entry.duration_us,
             full_key: entry.api_key.map(str::to_string),
+            response_cut: entry.response.len() > RESPONSE_CAPACITY,
+            response: bounded(entry.response),
         };
         let mut entries = self.entries.lock();
         if entries.len() >= CAPACITY {
@@ -129,6 +163,27 @@ impl RequestLog {
             entry.api_key_namespace = entry.full_key.as_deref().map(mask);
         }
         found
+    }
+
+    /// One request by its `req_…` id, with its response.
+    pub fn find(&self, request_id: &str) -> Option<RequestDetail> {
+        let mut entry = self
+            .entries
+            .lock()
+            .iter()
+            .rev()
+            .find(|e| e.request_id == request_id)
+            .cloned()?;
+        entry.params = decoded(&entry.raw);
+        entry.api_key_namespace = entry.full_key.as_deref().map(mask);
+        let response = serde_json::from_slice(&entry.response).unwrap_or_else(|_| {
+            Value::String(String::from_utf8_lossy(&entry.response).into_owned())
+        });
+        Some(RequestDetail {
+            response_truncated: entry.response_cut,
+            response,
+            request: entry,
+        })
     }
 
     /// Forgets every request, or one key's.

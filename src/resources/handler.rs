@@ -170,6 +170,10 @@ pub struct Ctx<'a> {
     /// Set once the parameters validated: the endpoint has started executing, and its
     /// result (error or not) is saved for an `Idempotency-Key`.
     pub(crate) executing: bool,
+    /// Whether a session this request creates takes a queued scripted outcome. Off for the
+    /// calls fcmock makes itself (`POST /_fcmock/trigger`), so a trigger never uses up what
+    /// QA queued.
+    pub plays_scenarios: bool,
 }
 
 const EXPAND_KIND: Kind = Kind::Array(&Kind::String);
@@ -197,6 +201,7 @@ impl<'a> Ctx<'a> {
             params,
             expand: Vec::new(),
             executing: false,
+            plays_scenarios: true,
         }
     }
 

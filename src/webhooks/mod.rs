@@ -15,6 +15,7 @@
 pub mod signature;
 
 use crate::model::event::Event;
+use crate::qa::changes::Changes;
 use crate::store::{Namespace, Store};
 use crate::stripe::auth::mask;
 use crate::stripe::versions::{self, ApiVersion};
@@ -121,6 +122,17 @@ pub struct Delivery {
     namespace: String,
 }
 
+/// Why a delivery cannot be sent again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResendError {
+    /// No delivery with that id is in the log.
+    NoSuchDelivery,
+    /// The endpoint it went to was deleted (or `--webhook` is not set).
+    NoEndpoint,
+    /// The event or its namespace is gone (reset), or no runtime can deliver.
+    Gone,
+}
+
 /// What `POST /_fcmock/webhooks/flush` answers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct FlushResult {
@@ -173,6 +185,8 @@ struct Shared {
     /// Flushes in progress that skip back-off waits.
     hurry: AtomicUsize,
     client: OnceLock<Client<HttpConnector, Full<Bytes>>>,
+    /// Bumped on every attempt and final state, for the dashboard's live feed.
+    changes: Arc<Changes>,
 }
 
 /// The delivery queue and log. Cloning is cheap.
@@ -183,7 +197,11 @@ pub struct Webhooks {
 
 impl Webhooks {
     /// A queue with these settings and, with `--webhook`, a global endpoint.
-    pub fn new(settings: DeliverySettings, global: Option<GlobalEndpoint>) -> Self {
+    pub fn new(
+        settings: DeliverySettings,
+        global: Option<GlobalEndpoint>,
+        changes: Arc<Changes>,
+    ) -> Self {
         Webhooks {
             shared: Arc::new(Shared {
                 settings,
@@ -193,6 +211,7 @@ impl Webhooks {
                 wake: Notify::new(),
                 hurry: AtomicUsize::new(0),
                 client: OnceLock::new(),
+                changes,
             }),
         }
     }
@@ -222,53 +241,99 @@ impl Webhooks {
         };
         event.pending_webhooks = u32::try_from(targets.len()).unwrap_or(u32::MAX);
         let shared_event = Arc::new(event.clone());
-        let mut state = self.shared.state.lock();
-        for Target {
-            endpoint,
-            url,
-            secret,
-            version,
-        } in targets
-        {
-            let seq = state.next_seq;
-            state.next_seq += 1;
-            state.log.push_back(Delivery {
-                id: seq,
-                event: event.id.clone(),
-                event_type: event.event_type.clone(),
-                endpoint: endpoint.map(str::to_string),
-                url: url.to_string(),
-                api_key_namespace: masked_namespace(&ns.key),
-                state: DeliveryState::Pending,
-                attempts: Vec::new(),
-                namespace: ns.key.clone(),
-            });
-            while state.log.len() > LOG_CAPACITY {
-                state.log.pop_front();
-            }
-            *state.pending.entry(ns.key.clone()).or_default() += 1;
-            let lane = endpoint.unwrap_or_default().to_string();
-            let sender = state.lanes.entry(lane).or_insert_with(|| {
-                let (tx, rx) = mpsc::unbounded_channel();
-                runtime.spawn(run_lane(Arc::clone(&self.shared), store.clone(), rx));
-                tx
-            });
-            let job = Job {
-                seq,
-                namespace: ns.key.clone(),
-                event: Arc::clone(&shared_event),
-                url: url.to_string(),
-                secret: secret.to_string(),
-                version,
-            };
-            if let Err(mpsc::error::SendError(job)) = sender.send(job) {
-                // The lane's task is gone (its runtime shut down): the delivery cannot run.
-                state.lanes.remove(endpoint.unwrap_or_default());
-                drop(state);
-                finish(&self.shared, store, &job, DeliveryState::Failed);
-                state = self.shared.state.lock();
-            }
+        for target in targets {
+            self.enqueue(&runtime, store, &ns.key, &shared_event, target);
         }
+    }
+
+    /// Logs one delivery as pending and hands it to its endpoint's lane (started on first
+    /// use). Returns the delivery's id.
+    fn enqueue(
+        &self,
+        runtime: &tokio::runtime::Handle,
+        store: &Store,
+        namespace: &str,
+        event: &Arc<Event>,
+        target: Target<'_>,
+    ) -> u64 {
+        let mut state = self.shared.state.lock();
+        let seq = state.next_seq;
+        state.next_seq += 1;
+        state.log.push_back(Delivery {
+            id: seq,
+            event: event.id.clone(),
+            event_type: event.event_type.clone(),
+            endpoint: target.endpoint.map(str::to_string),
+            url: target.url.to_string(),
+            api_key_namespace: masked_namespace(namespace),
+            state: DeliveryState::Pending,
+            attempts: Vec::new(),
+            namespace: namespace.to_string(),
+        });
+        while state.log.len() > LOG_CAPACITY {
+            state.log.pop_front();
+        }
+        *state.pending.entry(namespace.to_string()).or_default() += 1;
+        let lane = target.endpoint.unwrap_or_default().to_string();
+        let sender = state.lanes.entry(lane.clone()).or_insert_with(|| {
+            let (tx, rx) = mpsc::unbounded_channel();
+            runtime.spawn(run_lane(Arc::clone(&self.shared), store.clone(), rx));
+            tx
+        });
+        let job = Job {
+            seq,
+            namespace: namespace.to_string(),
+            event: Arc::clone(event),
+            url: target.url.to_string(),
+            secret: target.secret.to_string(),
+            version: target.version,
+        };
+        if let Err(mpsc::error::SendError(job)) = sender.send(job) {
+            // The lane's task is gone (its runtime shut down): the delivery cannot run.
+            state.lanes.remove(&lane);
+            drop(state);
+            finish(&self.shared, store, &job, DeliveryState::Failed);
+        }
+        seq
+    }
+
+    /// Sends a logged delivery's event again to the same endpoint, as a new delivery (the
+    /// dashboard's Resend; Stripe's Dashboard resends an event to one endpoint the same
+    /// way). The event counts one more pending webhook until it arrives. Returns the new
+    /// delivery.
+    pub fn resend(&self, store: &Store, delivery: u64) -> Result<Delivery, ResendError> {
+        let (namespace, event_id, endpoint) = {
+            let mut state = self.shared.state.lock();
+            let d = find(&mut state, delivery).ok_or(ResendError::NoSuchDelivery)?;
+            (d.namespace.clone(), d.event.clone(), d.endpoint.clone())
+        };
+        let runtime = tokio::runtime::Handle::try_current().map_err(|_| ResendError::Gone)?;
+        let shared_ns = store.existing(&namespace).ok_or(ResendError::Gone)?;
+        let mut ns = shared_ns.write();
+        let global = self.shared.global.as_ref();
+        let target = match endpoint.as_deref() {
+            Some(id) => ns.webhook_endpoints.get(id).map(|e| Target {
+                endpoint: Some(e.id.as_str()),
+                url: &e.url,
+                secret: &e.secret,
+                version: e.api_version.as_deref().and_then(ApiVersion::parse),
+            }),
+            None => global.map(|g| Target {
+                endpoint: None,
+                url: &g.url,
+                secret: &g.secret,
+                version: None,
+            }),
+        };
+        let target = target.ok_or(ResendError::NoEndpoint)?;
+        let event = ns.events.get(&event_id).ok_or(ResendError::Gone)?.clone();
+        let seq = self.enqueue(&runtime, store, &namespace, &Arc::new(event), target);
+        if let Some(event) = ns.events.get_mut(&event_id) {
+            event.pending_webhooks = event.pending_webhooks.saturating_add(1);
+        }
+        drop(ns);
+        let mut state = self.shared.state.lock();
+        find(&mut state, seq).cloned().ok_or(ResendError::Gone)
     }
 
     /// The namespace's endpoints that want `event`, then the `--webhook` endpoint (which
@@ -373,7 +438,7 @@ impl Webhooks {
 /// The queue `--webhook`, `--webhook-secret` and the retry flags ask for. Without
 /// `--webhook-secret` the global endpoint gets a generated `whsec_…` (from `--seed` when
 /// given, from its own generator so other ids do not shift), shown by `GET /_fcmock/webhooks`.
-pub fn from_config(config: &crate::config::Config) -> Webhooks {
+pub fn from_config(config: &crate::config::Config, changes: Arc<Changes>) -> Webhooks {
     let global = config.webhook.as_ref().map(|url| {
         let secret = config.webhook_secret.clone().unwrap_or_else(|| {
             crate::stripe::ids::IdGenerator::new(config.seed.map(|s| s ^ 0x0077_6873_6563))
@@ -396,11 +461,12 @@ pub fn from_config(config: &crate::config::Config) -> Webhooks {
             max_attempts: config.webhook_max_attempts.max(1),
         },
         global,
+        changes,
     )
 }
 
 /// A namespace's key as logs show it: the API key masked, a connected account's id kept.
-fn masked_namespace(ns: &str) -> String {
+pub fn masked_namespace(ns: &str) -> String {
     match ns.split_once('#') {
         Some((key, account)) => format!("{}#{account}", mask(key)),
         None => mask(ns),
@@ -554,6 +620,7 @@ async fn attempt(shared: &Shared, job: &Job, body: &Bytes, n: u32) -> bool {
     if let Some(d) = find(&mut shared.state.lock(), job.seq) {
         d.attempts.push(record);
     }
+    shared.changes.bump();
     delivered
 }
 
@@ -621,6 +688,7 @@ fn finish(shared: &Shared, store: &Store, job: &Job, final_state: DeliveryState)
         }
     }
     shared.finished.notify_waiters();
+    shared.changes.bump();
 }
 
 #[cfg(test)]

@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
-# Browser test of the hosted auth page: Debian's chromium driven by playwright-core (no
-# browser download), against a freshly started fcmock.
+# Browser tests of the hosted auth page and the QA dashboard: Debian's chromium driven by
+# playwright-core (no browser download), against a freshly started fcmock.
 #
 #   bash tests/browser/run.sh
 #
 # Environment: FCMOCK_BIN (default: `cargo build` here, then a copy of
 # ${CARGO_TARGET_DIR:-target}/debug/fcmock in target/browser/), CHROMIUM
 # (default /usr/bin/chromium; installed with apt-get when missing and running as root).
-# Artifacts: target/browser/*.png (screenshots of every step) and target/browser/fcmock.log.
+# Artifacts: target/browser/*.png (screenshots of every step, the dashboard at desktop width
+# and 360 px) and target/browser/fcmock.log.
 set -uo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -39,4 +40,5 @@ trap 'exit 130' INT TERM
 fcmock_start "$FCMOCK_BIN" "$OUT/fcmock.log" --seed 42 || die "fcmock did not start"
 printf '==> fcmock listens on %s (log: %s)\n' "$FCMOCK_URL" "${OUT#"$ROOT"/}/fcmock.log"
 
-cd "$HERE" && NO_PROXY='*' node --test --test-reporter=spec hosted_page.test.mjs
+cd "$HERE" && NO_PROXY='*' node --test --test-concurrency=1 --test-reporter=spec \
+  hosted_page.test.mjs dashboard.test.mjs

@@ -1603,8 +1603,8 @@ const CONTROL_ROUTES: &[(&str, &str)] = &[
     ("post", "/_fcmock/reset"),
 ];
 
-/// Routes served beside the table's core: DESIGN.md §2E's SDK outcome routes (src/auth_page)
-/// and the webhook controls (src/webhooks).
+/// Routes served beside the table's core: DESIGN.md §2E's SDK outcome routes (src/auth_page),
+/// the webhook controls (src/webhooks), and the dashboard with its feed and listings.
 const OTHER_SERVED_ROUTES: &[(&str, &str)] = &[
     (
         "post",
@@ -1619,6 +1619,20 @@ const OTHER_SERVED_ROUTES: &[(&str, &str)] = &[
     ("get", "/_fcmock/webhooks"),
     ("post", "/_fcmock/webhooks/flush"),
     ("get", "/_fcmock/webhooks/deliveries"),
+    ("post", "/_fcmock/webhooks/deliveries/{id}/resend"),
+    // The dashboard and the routes it reads (tests/integration/dashboard.rs).
+    ("get", "/_fcmock/ui"),
+    ("get", "/_fcmock/ui/app.js"),
+    ("get", "/_fcmock/ui/app.css"),
+    ("post", "/_fcmock/ui/login"),
+    ("get", "/_fcmock/changes"),
+    ("get", "/_fcmock/namespaces"),
+    ("get", "/_fcmock/accounts"),
+    ("get", "/_fcmock/refreshes"),
+    ("get", "/_fcmock/institutions"),
+    ("get", "/_fcmock/requests/{id}"),
+    ("get", "/_fcmock/trigger"),
+    ("post", "/_fcmock/trigger"),
 ];
 
 async fn openapi(server: &TestServer) -> Value {

@@ -34,6 +34,10 @@ mod concurrency;
 mod control_api;
 /// Customers: create, retrieve, update with metadata merging, delete, list filters.
 mod customers;
+/// The QA dashboard (`/_fcmock/ui`): its HTML, escaping and CSP, `--control-token` and the
+/// token form, the Origin check, the live feed, the listings it reads, resending a delivery,
+/// and `fcmock trigger` firing every event type, signed, at a webhook endpoint.
+mod dashboard;
 /// Events: what linking, refreshes, disconnects and customers record; the envelope;
 /// `GET /v1/events` filters (`type` wildcards, `types[]`, `created`) and pagination.
 mod events;

@@ -20,7 +20,7 @@ use tokio::net::TcpListener;
 
 /// One request the receiver got.
 #[derive(Debug, Clone)]
-struct Received {
+pub(crate) struct Received {
     headers: hyper::HeaderMap,
     body: Bytes,
 }
@@ -33,13 +33,13 @@ impl Received {
             .unwrap_or_default()
     }
 
-    fn json(&self) -> Value {
+    pub(crate) fn json(&self) -> Value {
         serde_json::from_slice(&self.body).expect("webhook bodies are JSON")
     }
 
     /// `t` of the `Stripe-Signature` header, after checking its `v1` against `secret` the
     /// way the official libraries do: HMAC-SHA256 over `"{t}.{body}"`.
-    fn verify(&self, secret: &str) -> i64 {
+    pub(crate) fn verify(&self, secret: &str) -> i64 {
         let header = self.header("stripe-signature");
         let mut t = None;
         let mut v1 = Vec::new();
@@ -62,13 +62,13 @@ impl Received {
 
 /// A webhook receiver on 127.0.0.1:0 that answers each request with the next scripted
 /// status (200 once the script is used up).
-struct Receiver {
-    url: String,
+pub(crate) struct Receiver {
+    pub(crate) url: String,
     received: Arc<Mutex<Vec<Received>>>,
 }
 
 impl Receiver {
-    async fn start(script: &[u16]) -> Self {
+    pub(crate) async fn start(script: &[u16]) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0")
             .await
             .expect("loopback port 0 is always bindable");
@@ -119,13 +119,18 @@ impl Receiver {
         Receiver { url, received }
     }
 
-    fn received(&self) -> Vec<Received> {
+    pub(crate) fn received(&self) -> Vec<Received> {
         self.received.lock().clone()
     }
 }
 
 /// Creates an endpoint for `url` with these events; returns it (with its secret).
-async fn create_endpoint(server: &TestServer, key: &str, url: &str, events: &[&str]) -> Value {
+pub(crate) async fn create_endpoint(
+    server: &TestServer,
+    key: &str,
+    url: &str,
+    events: &[&str],
+) -> Value {
     let mut pairs = vec![("url", url)];
     pairs.extend(events.iter().map(|e| ("enabled_events[]", *e)));
     let response = server
@@ -145,7 +150,7 @@ async fn flush(server: &TestServer, body: Value) -> TestResponse {
     response
 }
 
-fn secret_of(endpoint: &Value) -> String {
+pub(crate) fn secret_of(endpoint: &Value) -> String {
     endpoint["secret"]
         .as_str()
         .expect("create returns the secret")

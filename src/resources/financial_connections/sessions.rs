@@ -237,6 +237,9 @@ fn limits(p: &ParamMap) -> Result<Option<Limits>, ApiError> {
 /// The scenario queued for sessions like this one (`POST /_fcmock/scenarios`), if any: it
 /// is taken off the queue, so each queued run scripts exactly one session.
 fn claim_scenario(ctx: &Ctx<'_>, session: &Session) -> Option<ScenarioFixture> {
+    if !ctx.plays_scenarios {
+        return None;
+    }
     let api_key = ctx.namespace.split('#').next().unwrap_or_default();
     ctx.app.control.scenarios.claim(&SessionOwner {
         api_key,
