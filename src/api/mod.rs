@@ -228,15 +228,11 @@ fn answer(
 }
 
 /// Stage "route": the route and its path ids, or Stripe's "Unrecognized request URL".
+/// Stripe answers a known path with another method (`PUT /v1/customers`) exactly like an
+/// unknown path: 404, not 405 (docs/research/wire-format.md §1k).
 fn route<'p>(request: &Request, segments: &[&'p str]) -> Result<Matched<'p>, ApiError> {
-    router::resolve(request.method.as_str(), segments).ok_or_else(|| {
-        let status = if router::path_exists(segments) {
-            405
-        } else {
-            404
-        };
-        ApiError::unrecognized_url(request.method.as_str(), &request.path, status)
-    })
+    router::resolve(request.method.as_str(), segments)
+        .ok_or_else(|| ApiError::unrecognized_url(request.method.as_str(), &request.path, 404))
 }
 
 /// The outcome of the idempotency stage.

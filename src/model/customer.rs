@@ -73,14 +73,33 @@ pub struct Customer {
 /// `invoice_settings` of a customer.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct InvoiceSettings {
-    /// Custom invoice fields.
-    pub custom_fields: Option<serde_json::Value>,
-    /// Default payment method id for invoices.
+    /// Custom invoice fields (`null` when none were set).
+    pub custom_fields: Option<Vec<CustomField>>,
+    /// Default payment method id for invoices: a PaymentMethod attached to the customer.
     pub default_payment_method: Option<String>,
     /// Invoice footer.
     pub footer: Option<String>,
-    /// Rendering options.
-    pub rendering_options: Option<serde_json::Value>,
+    /// Rendering options (`null` until set).
+    pub rendering_options: Option<RenderingOptions>,
+}
+
+/// One of `invoice_settings.custom_fields`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CustomField {
+    /// The field's name.
+    pub name: String,
+    /// Its value.
+    pub value: String,
+}
+
+/// `invoice_settings.rendering_options`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RenderingOptions {
+    /// `exclude_tax` or `include_inclusive_tax`.
+    pub amount_tax_display: Option<String>,
+    /// An invoice rendering template id.
+    #[serde(default)]
+    pub template: Option<String>,
 }
 
 /// `shipping` of a customer.

@@ -77,7 +77,7 @@ pub fn create(ctx: &mut Ctx<'_>) -> HandlerResult {
         }
     }
     let mut metadata = Metadata::new();
-    merge_metadata(&mut metadata, p.get("metadata"));
+    merge_metadata(&mut metadata, p.get("metadata"))?;
     let account = Account {
         id: ctx.new_id(IdKind::Account),
         account_type,

@@ -1,14 +1,23 @@
-//! Customers: `POST/GET /v1/customers`, `GET/POST/DELETE /v1/customers/{id}`.
+//! Customers: `POST/GET /v1/customers`, `GET /v1/customers/search`,
+//! `GET/POST/DELETE /v1/customers/{id}`.
 //!
 //! A customer is the account holder of a Financial Connections session. Deleting one keeps a
 //! tombstone: Stripe answers a later retrieve with `{"id", "object": "customer", "deleted":
 //! true}` (status 200; the OpenAPI response is `anyOf[customer, deleted_customer]`).
 
+mod references;
+mod search;
+
 use crate::engine;
-use crate::model::customer::{Customer, CustomerTag, DeletedCustomer, InvoiceSettings, Shipping};
+use crate::model::customer::{
+    CustomField, Customer, CustomerTag, DeletedCustomer, InvoiceSettings, RenderingOptions,
+    Shipping,
+};
 use crate::model::Metadata;
 use crate::resources::events;
-use crate::resources::handler::{Ctx, Handler, HandlerResult, ObjectKind, Resource, Route};
+use crate::resources::handler::{
+    Ctx, Handler, HandlerResult, Include, ObjectKind, Resource, Route,
+};
 use crate::store::Namespace;
 use crate::stripe::error::ApiError;
 use crate::stripe::ids::IdKind;
@@ -24,11 +33,27 @@ const SHIPPING: &[Field] = &[
     Field::new("phone", Kind::String).emptiable(),
 ];
 
+/// `invoice_settings[custom_fields][]` (Stripe's limits: names up to 40 characters, values
+/// up to 140).
+const CUSTOM_FIELD: &[Field] = &[
+    Field::new("name", Kind::String).required().max_len(40),
+    Field::new("value", Kind::String).required().max_len(140),
+];
+
+const RENDERING_OPTIONS: &[Field] = &[
+    Field::new(
+        "amount_tax_display",
+        Kind::Enum(&["exclude_tax", "include_inclusive_tax"]),
+    )
+    .emptiable(),
+    Field::new("template", Kind::String).emptiable(),
+];
+
 const INVOICE_SETTINGS: &[Field] = &[
-    Field::new("custom_fields", Kind::Any).emptiable(),
+    Field::new("custom_fields", Kind::Array(&Kind::Object(CUSTOM_FIELD))).emptiable(),
     Field::new("default_payment_method", Kind::String).emptiable(),
     Field::new("footer", Kind::String).emptiable(),
-    Field::new("rendering_options", Kind::Any).emptiable(),
+    Field::new("rendering_options", Kind::Object(RENDERING_OPTIONS)).emptiable(),
 ];
 
 const TAX_EXEMPT: Kind = Kind::Enum(&["exempt", "none", "reverse"]);
@@ -97,6 +122,11 @@ pub const RESOURCE: Resource = Resource {
     routes: &[
         Route::secret("POST", "/v1/customers", Handler::Collection(create)),
         Route::secret("GET", "/v1/customers", Handler::Collection(list)),
+        Route::secret(
+            "GET",
+            "/v1/customers/search",
+            Handler::Collection(search::search),
+        ),
         Route::secret("GET", "/v1/customers/{customer}", Handler::Member(retrieve)),
         Route::secret("POST", "/v1/customers/{customer}", Handler::Member(update)),
         Route::secret(
@@ -113,6 +143,9 @@ pub const RESOURCE: Resource = Resource {
             "cash_balance",
             "default_source",
             "discount",
+            // Not in the 2023 spec's list, but Stripe's API reference marks it expandable and
+            // leaves it out of a customer unless `expand[]` names it (`INCLUDE`).
+            "invoice_credit_balance",
             "invoice_settings",
             "shipping",
             "sources",
@@ -124,6 +157,23 @@ pub const RESOURCE: Resource = Resource {
         lookup: Some(lookup),
     }],
     events: &["customer.created", "customer.updated", "customer.deleted"],
+};
+
+/// The fields Stripe renders on a customer only when `expand[]` names them (its API
+/// reference tags them "Expandable"; the OpenAPI spec has them but a plain retrieve does
+/// not): `sources`, `subscriptions` and `tax_ids` are lists, empty here since fcmock holds
+/// no cards, sources, subscriptions or tax ids.
+pub const INCLUDE: Include = Include {
+    object: "customer",
+    fields: &[
+        "cash_balance",
+        "invoice_credit_balance",
+        "sources",
+        "subscriptions",
+        "tax",
+        "tax_ids",
+    ],
+    render: references::include,
 };
 
 /// A customer (or its deleted stub) for `expand[]`.
@@ -141,7 +191,29 @@ fn lookup(ns: &Namespace, id: &str) -> Option<Value> {
 pub fn create(ctx: &mut Ctx<'_>) -> HandlerResult {
     let p = ctx.params(CREATE)?;
     reject_unknown_references(&p)?;
-    let mut customer = Customer {
+    references::check_email(&p)?;
+    let mut customer = new_customer(ctx);
+    apply(&mut customer, &p)?;
+    let refs = references::PaymentMethods::of(&p);
+    refs.check(&ctx.ns.read(), &customer.id)?;
+    // A bad `expand[]` must refuse the request before anything is stored.
+    ctx.check_expand(&customer)?;
+    let cause = events::cause(ctx);
+    {
+        let mut ns = ctx.ns.write();
+        // Again under the write lock: the PaymentMethod may have been attached meanwhile.
+        refs.check(&ns, &customer.id)?;
+        refs.attach(&mut ns, &customer.id);
+        let object = engine::snapshot(&customer);
+        ns.customers
+            .insert(customer.id.clone(), customer.created, customer.clone());
+        engine::emit(ctx.app, &mut ns, "customer.created", object, None, &cause);
+    }
+    ctx.render(&customer)
+}
+
+fn new_customer(ctx: &Ctx<'_>) -> Customer {
+    Customer {
         id: ctx.new_id(IdKind::Customer),
         object: CustomerTag,
         address: None,
@@ -167,17 +239,7 @@ pub fn create(ctx: &mut Ctx<'_>) -> HandlerResult {
         shipping: None,
         tax_exempt: "none".to_string(),
         test_clock: None,
-    };
-    apply(&mut customer, &p);
-    // Render first: a bad `expand[]` must refuse the request before anything is stored.
-    let reply = ctx.render(&customer)?;
-    let object = engine::snapshot(&customer);
-    let cause = events::cause(ctx);
-    let mut ns = ctx.ns.write();
-    ns.customers
-        .insert(customer.id.clone(), customer.created, customer);
-    engine::emit(ctx.app, &mut ns, "customer.created", object, None, &cause);
-    Ok(reply)
+    }
 }
 
 /// `GET /v1/customers/{id}`
@@ -201,6 +263,7 @@ pub fn retrieve(ctx: &mut Ctx<'_>, id: &str) -> HandlerResult {
 pub fn update(ctx: &mut Ctx<'_>, id: &str) -> HandlerResult {
     let p = ctx.params(UPDATE)?;
     reject_unknown_references(&p)?;
+    references::check_email(&p)?;
     let mut customer = ctx
         .ns
         .read()
@@ -209,12 +272,15 @@ pub fn update(ctx: &mut Ctx<'_>, id: &str) -> HandlerResult {
         .cloned()
         .ok_or_else(|| ApiError::no_such_in_path("customer", id))?;
     let before = serde_json::to_value(&customer).unwrap_or_default();
-    apply(&mut customer, &p);
+    apply(&mut customer, &p)?;
+    let refs = references::PaymentMethods::of(&p);
+    refs.check(&ctx.ns.read(), id)?;
     // Render first: a bad `expand[]` must refuse the request before anything changes.
     let reply = ctx.render(&customer)?;
     let after = serde_json::to_value(&customer).unwrap_or_default();
     let cause = events::cause(ctx);
     let mut ns = ctx.ns.write();
+    refs.check(&ns, id)?;
     if let Some(stored) = ns.customers.get_mut(id) {
         *stored = customer;
         // Stripe sends `customer.updated` only when a field changed.
@@ -282,13 +348,13 @@ pub fn list(ctx: &mut Ctx<'_>) -> HandlerResult {
 }
 
 /// Parameters that name other objects fcmock does not hold (sources, coupons, promotion
-/// codes, payment methods) are refused the way Stripe refuses an unknown id.
+/// codes, test clocks) are refused the way Stripe refuses an unknown id. PaymentMethods
+/// fcmock does hold: `references` checks them.
 fn reject_unknown_references(p: &ParamMap) -> Result<(), ApiError> {
     for (param, object) in [
         ("coupon", "coupon"),
         ("promotion_code", "promotion code"),
         ("source", "source"),
-        ("payment_method", "PaymentMethod"),
         ("test_clock", "test_helpers.test_clock"),
         ("default_source", "source"),
         ("default_card", "card"),
@@ -307,7 +373,7 @@ fn text(value: &str) -> Option<String> {
     (!value.is_empty()).then(|| value.to_string())
 }
 
-fn apply(c: &mut Customer, p: &ParamMap) {
+fn apply(c: &mut Customer, p: &ParamMap) -> Result<(), ApiError> {
     for (key, value) in p.iter() {
         let s = value.as_str();
         match key {
@@ -320,15 +386,10 @@ fn apply(c: &mut Customer, p: &ParamMap) {
             "invoice_prefix" => c.invoice_prefix = s.unwrap_or_default().to_string(),
             "invoice_settings" => {
                 if let Some(m) = value.as_map() {
-                    if let Some(footer) = m.str("footer") {
-                        c.invoice_settings.footer = text(footer);
-                    }
-                    if let Some(pm) = m.str("default_payment_method") {
-                        c.invoice_settings.default_payment_method = text(pm);
-                    }
+                    apply_invoice_settings(&mut c.invoice_settings, m);
                 }
             }
-            "metadata" => merge_metadata(&mut c.metadata, Some(value)),
+            "metadata" => merge_metadata(&mut c.metadata, Some(value))?,
             "name" => c.name = s.and_then(text),
             "next_invoice_sequence" => c.next_invoice_sequence = p.int(key).unwrap_or(1),
             "phone" => c.phone = s.and_then(text),
@@ -344,4 +405,48 @@ fn apply(c: &mut Customer, p: &ParamMap) {
             _ => {}
         }
     }
+    Ok(())
+}
+
+/// `invoice_settings[…]`: every sub-field kept as given (`""` unsets it); a
+/// `rendering_options` hash changes only the keys it names.
+fn apply_invoice_settings(settings: &mut InvoiceSettings, m: &ParamMap) {
+    if let Some(footer) = m.str("footer") {
+        settings.footer = text(footer);
+    }
+    if let Some(pm) = m.str("default_payment_method") {
+        settings.default_payment_method = text(pm);
+    }
+    if m.str("custom_fields") == Some("") {
+        settings.custom_fields = None;
+    } else if m.contains("custom_fields") {
+        settings.custom_fields = Some(custom_fields(m));
+    }
+    if m.str("rendering_options") == Some("") {
+        settings.rendering_options = None;
+    } else if let Some(r) = m.map("rendering_options") {
+        let options = settings
+            .rendering_options
+            .get_or_insert_with(RenderingOptions::default);
+        if let Some(display) = r.str("amount_tax_display") {
+            options.amount_tax_display = text(display);
+        }
+        if let Some(template) = r.str("template") {
+            options.template = text(template);
+        }
+    }
+}
+
+fn custom_fields(m: &ParamMap) -> Vec<CustomField> {
+    let Some(crate::stripe::params::Param::List(items)) = m.get("custom_fields") else {
+        return Vec::new();
+    };
+    items
+        .iter()
+        .filter_map(|item| item.as_map())
+        .map(|f| CustomField {
+            name: f.str("name").unwrap_or_default().to_string(),
+            value: f.str("value").unwrap_or_default().to_string(),
+        })
+        .collect()
 }

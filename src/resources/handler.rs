@@ -82,6 +82,22 @@ pub struct ObjectKind {
     pub lookup: Option<Lookup>,
 }
 
+/// Renders an includable field of the object with this id (`sources` of a customer).
+pub type IncludeFn = fn(&Namespace, &str, &str) -> Option<Value>;
+
+/// Fields of one object type that Stripe leaves out unless `expand[]` names them
+/// ("includable" fields: a customer's `sources`, `subscriptions`, `tax`, …), and how to
+/// render them.
+#[derive(Clone, Copy)]
+pub struct Include {
+    /// The wire `object` value (`customer`).
+    pub object: &'static str,
+    /// The includable fields (each also in the type's `expandable`).
+    pub fields: &'static [&'static str],
+    /// Renders one of them for an object id.
+    pub render: IncludeFn,
+}
+
 /// Everything one resource module declares. The router, `expand[]` and the event catalogue
 /// are built from these, so a new resource is one entry in [`crate::resources::REGISTRY`].
 pub struct Resource {
@@ -97,6 +113,8 @@ pub struct Resource {
 pub struct Registry {
     /// The resources.
     pub resources: &'static [&'static Resource],
+    /// The includable fields of the object types that have any.
+    pub includes: &'static [Include],
 }
 
 impl Registry {
@@ -122,6 +140,14 @@ impl Registry {
         let prefix = id.rsplit_once('_').map(|(p, _)| p)?;
         let kind = self.objects().find(|k| k.prefix == Some(prefix))?;
         kind.lookup.and_then(|lookup| lookup(ns, id))
+    }
+
+    /// Renders the includable `field` of the object `id` of type `object`, if it is one.
+    pub fn include(&self, ns: &Namespace, object: &str, id: &str, field: &str) -> Option<Value> {
+        self.includes
+            .iter()
+            .find(|i| i.object == object && i.fields.contains(&field))
+            .and_then(|i| (i.render)(ns, id, field))
     }
 
     /// Whether Stripe allows expanding `field` on objects of type `object`; types not
@@ -269,6 +295,14 @@ impl<'a> Ctx<'a> {
         self.render(object).map(|_| ())
     }
 
+    /// Takes `path` out of the request's `expand[]`, saying whether it was there: for
+    /// expansions a handler answers itself (`total_count` of a search result).
+    pub fn take_expand(&mut self, path: &str) -> bool {
+        let before = self.expand.len();
+        self.expand.retain(|p| p != path);
+        self.expand.len() != before
+    }
+
     /// A new object id.
     pub fn new_id(&self, kind: crate::stripe::ids::IdKind) -> String {
         self.app.ids.next(kind)
@@ -284,6 +318,11 @@ impl Resolver for Ctx<'_> {
 
     fn expandable(&self, object: &str, field: &str) -> bool {
         self.registry.expandable(object, field)
+    }
+
+    fn include(&self, object: &str, id: &str, field: &str) -> Option<serde_json::Value> {
+        self.registry
+            .include(&self.ns.read_recursive(), object, id, field)
     }
 }
 

@@ -17,7 +17,7 @@ pub mod tokens;
 pub mod webhook_endpoints;
 
 pub use handler::{
-    Access, Ctx, Handler, HandlerResult, ObjectKind, Registry, Reply, Resource, Route,
+    Access, Ctx, Handler, HandlerResult, Include, ObjectKind, Registry, Reply, Resource, Route,
 };
 
 use financial_connections::{accounts as fc_accounts, client_side, sessions, transactions};
@@ -37,4 +37,5 @@ pub static REGISTRY: Registry = Registry {
         &events::RESOURCE,
         &webhook_endpoints::RESOURCE,
     ],
+    includes: &[customers::INCLUDE],
 };

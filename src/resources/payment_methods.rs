@@ -153,7 +153,7 @@ pub fn create(ctx: &mut Ctx<'_>) -> HandlerResult {
         None => from_numbers(&bank)?,
     };
     let mut metadata = Metadata::new();
-    merge_metadata(&mut metadata, p.get("metadata"));
+    merge_metadata(&mut metadata, p.get("metadata"))?;
     let pm = PaymentMethod {
         id: ctx.new_id(IdKind::PaymentMethod),
         object: PaymentMethodTag,
@@ -365,7 +365,7 @@ pub fn update(ctx: &mut Ctx<'_>, id: &str) -> HandlerResult {
     let p = ctx.params(UPDATE)?;
     change(ctx, id, |pm, _| {
         pm.billing_details = billing_details(p.map("billing_details"), pm.billing_details.clone());
-        merge_metadata(&mut pm.metadata, p.get("metadata"));
+        merge_metadata(&mut pm.metadata, p.get("metadata"))?;
         if let Some(t) = p
             .map("us_bank_account")
             .and_then(|b| b.str("account_holder_type"))

@@ -2,7 +2,7 @@
 //! ids its path carries.
 //!
 //! Unknown paths and known paths with another method both become Stripe's "Unrecognized
-//! request URL" error; the caller picks the status.
+//! request URL" 404.
 
 use super::handler::{Handler, Route};
 use super::REGISTRY;
@@ -79,7 +79,8 @@ fn matches(compiled: &Compiled, path: &[&str]) -> bool {
             .all(|(pattern, segment)| pattern.is_none_or(|literal| literal == *segment))
 }
 
-/// Whether any method is routed at this path (to tell a wrong method from an unknown URL).
+/// Whether any method is routed at this path (Stripe answers a wrong method like an unknown
+/// URL, so the API does not ask; the fuzz target does).
 pub fn path_exists(path: &[&str]) -> bool {
     !path.iter().any(|s| s.is_empty()) && table().iter().any(|c| matches(c, path))
 }

@@ -97,7 +97,7 @@ pub fn create_external_account(ctx: &mut Ctx<'_>, account_id: &str) -> HandlerRe
         bank_account.default_for_currency =
             Some(p.bool("default_for_currency").unwrap_or(false) || first_in_currency);
         let mut metadata = crate::model::Metadata::new();
-        crate::stripe::shapes::merge_metadata(&mut metadata, p.get("metadata"));
+        crate::stripe::shapes::merge_metadata(&mut metadata, p.get("metadata"))?;
         bank_account.metadata = Some(metadata);
         let wire = serde_json::to_value(&bank_account)
             .map_err(|e| ApiError::internal(format!("could not render a bank account: {e}")))?;

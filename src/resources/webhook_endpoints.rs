@@ -89,7 +89,7 @@ pub fn create(ctx: &mut Ctx<'_>) -> HandlerResult {
         status: "enabled".into(),
         url,
     };
-    merge_metadata(&mut endpoint.metadata, p.get("metadata"));
+    merge_metadata(&mut endpoint.metadata, p.get("metadata"))?;
     // Render first: a bad `expand[]` must refuse the request before anything is stored.
     let reply = ctx.render(&endpoint.to_wire(true))?;
     ctx.ns
@@ -139,6 +139,8 @@ pub fn update(ctx: &mut Ctx<'_>, id: &str) -> HandlerResult {
             .webhook_endpoints
             .get_mut(id)
             .ok_or_else(|| no_such(id))?;
+        // First: a refused merge (over 50 keys) must leave the endpoint unchanged.
+        merge_metadata(&mut endpoint.metadata, p.get("metadata"))?;
         if let Some(url) = url {
             endpoint.url = url;
         }
@@ -151,7 +153,6 @@ pub fn update(ctx: &mut Ctx<'_>, id: &str) -> HandlerResult {
         if let Some(disabled) = p.bool("disabled") {
             endpoint.status = if disabled { "disabled" } else { "enabled" }.into();
         }
-        merge_metadata(&mut endpoint.metadata, p.get("metadata"));
         endpoint.clone()
     };
     ctx.render(&endpoint.to_wire(false))

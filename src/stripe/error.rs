@@ -222,7 +222,8 @@ impl ApiError {
         e
     }
 
-    /// An unknown URL (404) or a known URL with the wrong method (405), in Stripe's words.
+    /// An unknown URL, or a known URL with the wrong method, in Stripe's words (Stripe sends
+    /// 404 for both; fcmock's own endpoints may pick another status).
     pub fn unrecognized_url(method: &str, path: &str, status: u16) -> Self {
         let hint = if path.ends_with('/') {
             " If you are trying to list objects, remove the trailing slash. If you are trying to \

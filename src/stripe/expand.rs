@@ -21,6 +21,13 @@ pub trait Resolver {
     fn expandable(&self, _object: &str, _field: &str) -> bool {
         true
     }
+
+    /// A field Stripe leaves out of an object unless `expand[]` names it (an "includable"
+    /// field such as a customer's `sources` or `tax`), rendered for the object `id` of type
+    /// `object`; `None` when the type has no such field.
+    fn include(&self, _object: &str, _id: &str, _field: &str) -> Option<Value> {
+        None
+    }
 }
 
 /// Parses and bounds the `expand[]` paths of a request.
@@ -71,8 +78,12 @@ fn walk(
     let Value::Object(object) = value else {
         return Err(cannot_expand(full));
     };
-    // Lists are walked through `data`, one element at a time (`data.ownership`).
-    let is_list = object.get("object").and_then(Value::as_str) == Some("list");
+    // Lists and search results are walked through `data`, one element at a time
+    // (`data.ownership`).
+    let is_list = matches!(
+        object.get("object").and_then(Value::as_str),
+        Some("list" | "search_result")
+    );
     if is_list && *field == "data" {
         if let Some(Value::Array(items)) = object.get_mut("data") {
             for item in items {
@@ -89,6 +100,13 @@ fn walk(
         || object_type.is_some_and(|t| !resolver.expandable(t, field))
     {
         return Err(cannot_expand(full));
+    }
+    if !object.contains_key(*field) {
+        let included = object_type.zip(object.get("id").and_then(Value::as_str));
+        let value = included
+            .and_then(|(t, id)| resolver.include(t, id, field))
+            .ok_or_else(|| cannot_expand(full))?;
+        object.insert(field.to_string(), value);
     }
     let Some(slot) = object.get_mut(*field) else {
         return Err(cannot_expand(full));
@@ -148,6 +166,25 @@ mod tests {
         assert!(apply(&mut v, &["account".into()], &Strict).is_err());
         let mut v = json!({"object": "financial_connections.account", "account_holder": {"customer": "cus_1"}});
         assert!(apply(&mut v, &["account_holder.customer".into()], &Strict).is_ok());
+    }
+
+    #[test]
+    fn includable_fields_are_added_and_search_results_walk_their_data() {
+        struct Including;
+        impl Resolver for Including {
+            fn resolve(&self, id: &str) -> Option<Value> {
+                Fake.resolve(id)
+            }
+            fn include(&self, object: &str, id: &str, field: &str) -> Option<Value> {
+                (object == "customer" && field == "tax").then(|| json!({"for": id}))
+            }
+        }
+        let mut v =
+            json!({"object": "search_result", "data": [{"id": "cus_1", "object": "customer"}]});
+        apply(&mut v, &["data.tax".into()], &Including).expect("includes");
+        assert_eq!(v["data"][0]["tax"], json!({"for": "cus_1"}));
+        let mut v = json!({"id": "cus_1", "object": "customer"});
+        assert!(apply(&mut v, &["sources".into()], &Including).is_err());
     }
 
     #[test]

@@ -8,5 +8,6 @@ pub mod idempotency;
 pub mod ids;
 pub mod list;
 pub mod params;
+pub mod search;
 pub mod shapes;
 pub mod versions;

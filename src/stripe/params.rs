@@ -400,14 +400,15 @@ fn check_kind(
     }
 }
 
-/// Stripe's metadata limits: 50 keys, keys up to 40 characters, values up to 500.
+/// Stripe's metadata limits: 50 keys, keys up to 40 characters, values up to 500. The
+/// wording and `param: "metadata"` are Stripe's: "Invalid key: %{key} must be a string under
+/// %{limit} characters" and "Invalid val: %{value} must be a string under %{limit}
+/// characters" (a Stripe engineer in stripe/stripe-php#246; houndci/hound#817 quotes a live
+/// response with `param: "metadata"`).
 fn check_metadata(m: &ParamMap, path: &[&str]) -> Result<(), ApiError> {
     let name = || render_name(path);
-    if m.0.len() > 50 {
-        return Err(ApiError::invalid_request(
-            "Invalid metadata: metadata cannot have more than 50 keys",
-        )
-        .with_param(name()));
+    if m.0.len() > super::shapes::MAX_METADATA_KEYS {
+        return Err(super::shapes::too_many_metadata_keys().with_param(name()));
     }
     for (k, v) in &m.0 {
         let Some(value) = v.as_str() else {
@@ -421,9 +422,9 @@ fn check_metadata(m: &ParamMap, path: &[&str]) -> Result<(), ApiError> {
         }
         if value.chars().count() > 500 {
             return Err(ApiError::invalid_request(format!(
-                "Invalid value for {k}: must be a string under 500 characters"
+                "Invalid val: {value} must be a string under 500 characters"
             ))
-            .with_param(name_of(path, k)));
+            .with_param(name()));
         }
     }
     Ok(())

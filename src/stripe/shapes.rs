@@ -3,6 +3,7 @@
 //! any one resource.
 
 use crate::model::{Address, Metadata};
+use crate::stripe::error::ApiError;
 use crate::stripe::params::{Field, Kind, Param, ParamMap};
 
 /// Stripe's `address` hash parameter (customers, billing details); every field may be
@@ -29,26 +30,45 @@ pub fn address(p: &ParamMap) -> Address {
     }
 }
 
+/// Stripe's limit on an object's metadata keys (docs.stripe.com/api/metadata: "up to 50
+/// keys").
+pub const MAX_METADATA_KEYS: usize = 50;
+
 /// Merges metadata the way Stripe does: keys are added or replaced, an empty value deletes
-/// its key, and `metadata=""` clears everything.
-pub fn merge_metadata(metadata: &mut Metadata, param: Option<&Param>) {
+/// its key, and `metadata=""` clears everything. The 50-key limit holds for the merged
+/// result, so an update that adds keys to an object that already has some can be refused;
+/// `metadata` is then left as it was.
+pub fn merge_metadata(metadata: &mut Metadata, param: Option<&Param>) -> Result<(), ApiError> {
+    let mut merged = metadata.clone();
     match param {
-        Some(Param::Str(s)) if s.is_empty() => metadata.clear(),
+        Some(Param::Str(s)) if s.is_empty() => merged.clear(),
         Some(Param::Map(m)) => {
             for (k, v) in m.iter() {
                 match v.as_str() {
                     Some("") | None => {
-                        metadata.remove(k);
+                        merged.remove(k);
                     }
                     Some(value) => {
-                        metadata
-                            .insert(k.to_string(), serde_json::Value::String(value.to_string()));
+                        merged.insert(k.to_string(), serde_json::Value::String(value.to_string()));
                     }
                 }
             }
         }
-        _ => {}
+        _ => return Ok(()),
     }
+    if merged.len() > MAX_METADATA_KEYS {
+        return Err(too_many_metadata_keys());
+    }
+    *metadata = merged;
+    Ok(())
+}
+
+/// Stripe's refusal of more than 50 metadata keys.
+pub fn too_many_metadata_keys() -> ApiError {
+    ApiError::invalid_request(format!(
+        "Invalid metadata: metadata cannot have more than {MAX_METADATA_KEYS} keys"
+    ))
+    .with_param("metadata")
 }
 
 /// Whether `value` satisfies a `created` filter: an exact integer or `{gt,gte,lt,lte}`.

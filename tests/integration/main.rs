@@ -32,7 +32,11 @@ mod concurrency;
 /// sessions listing, OpenAPI, access flags, key isolation; the binary's `--state-file`
 /// across SIGTERM, a corrupt state file, and `--scenario`.
 mod control_api;
-/// Customers: create, retrieve, update with metadata merging, delete, list filters.
+/// `GET /v1/customers/search`: the query language, `search_result`, pages, expansion, errors.
+mod customer_search;
+/// Customers: create, retrieve, update with metadata merging and its limits, delete, list
+/// filters; PaymentMethods attached on create and the default payment method; email
+/// validation; the fields Stripe includes only when expanded.
 mod customers;
 /// The QA dashboard (`/_fcmock/ui`): its HTML, escaping and CSP, `--control-token` and the
 /// token form, the Origin check, the live feed, the listings it reads, resending a delivery,

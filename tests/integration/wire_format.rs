@@ -340,7 +340,7 @@ async fn an_unknown_route_returns_a_stripe_404_without_a_code() {
 }
 
 #[tokio::test]
-async fn a_wrong_method_on_a_known_path_returns_405() {
+async fn a_wrong_method_on_a_known_path_returns_stripes_404() {
     let server = TestServer::start().await;
 
     let response = server
@@ -352,7 +352,9 @@ async fn a_wrong_method_on_a_known_path_returns_405() {
         )
         .await;
 
-    assert_eq!(response.status, 405, "{}", response.text);
+    // Stripe does not answer 405: a wrong method is an unrecognized URL (wire-format.md §1k).
+    assert_eq!(response.status, 404, "{}", response.text);
+    assert_eq!(response.error("type"), Some("invalid_request_error"));
     assert_eq!(
         response.error("message").map(str::to_string),
         Some(format!(
