@@ -72,7 +72,7 @@ impl ApiVersion {
     /// The version a `Stripe-Version` header (or `--api-version`, or a webhook endpoint's
     /// `api_version`) names, or `None` when Stripe would refuse it.
     ///
-    /// Known: every release in [`RELEASES`], exactly as Stripe spells it (a release date
+    /// Known: every release in `RELEASES`, exactly as Stripe spells it (a release date
     /// without its name, such as `2025-07-30`, is refused, like any unknown or preview name);
     /// and bare dates before `2024-09-30`, the versions the mobile SDKs and older libraries
     /// still send (Stripe has dozens; fcmock does not list them and treats every valid
@@ -170,7 +170,7 @@ fn beta_flag(flag: &str) -> bool {
 }
 
 /// Every API change between the versions fcmock knows that touches what it serves. Objects
-/// are stored in the shape the newest version sees; [`Change::undo`] turns a rendered object
+/// are stored in the shape the newest version sees; `Change::undo` turns a rendered object
 /// back into the shape of the versions before the change.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Change {
