@@ -46,13 +46,28 @@ pub fn namespace_for(
         .is_some_and(|ns| ns.read().accounts.get(account).is_some());
     if !known {
         return Err(ApiError::invalid_request(format!(
-            "The provided key '{}' does not have access to account '{account}' (or that account \
+            "The provided key '{}' does not have access to account '{}' (or that account \
              does not exist). Application access may have been revoked.",
-            key.masked()
+            key.masked(),
+            shown_account(account)
         ))
         .with_status(403));
     }
     Ok(format!("{}#{account}", key.key))
+}
+
+/// The `Stripe-Account` value as an error may echo it: an account id as Stripe shows it
+/// (`acct_…` is no secret), anything else masked like a key, since a header that does not
+/// hold an account id often holds a misplaced API key.
+fn shown_account(account: &str) -> String {
+    let is_account_id = account
+        .strip_prefix("acct_")
+        .is_some_and(|rest| !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_alphanumeric()));
+    if is_account_id {
+        account.to_string()
+    } else {
+        auth::mask(account)
+    }
 }
 
 /// The request's parameters: the form body of a POST (with its query string beneath), or

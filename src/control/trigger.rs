@@ -53,6 +53,15 @@ enum Flow {
     Deactivated,
     /// A deactivated account, linked again in a second session.
     Reactivated,
+    /// An account of a test bank whose link schedules a change (institution, account
+    /// keys), settled at once.
+    Scheduled(&'static str, &'static str),
+    /// A PaymentMethod from a linked account, attached to its customer.
+    PaymentMethodAttached,
+    /// The same, then detached.
+    PaymentMethodDetached,
+    /// The same, then its metadata updated.
+    PaymentMethodUpdated,
 }
 
 /// The flow for each event type of the catalogue.
@@ -74,6 +83,18 @@ fn flow(event_type: &str) -> Option<Flow> {
         }
         "financial_connections.account.deactivated" => Flow::Deactivated,
         "financial_connections.account.reactivated" => Flow::Reactivated,
+        "financial_connections.account.account_numbers_updated" => {
+            Flow::Scheduled("tokenized_account_number", "immediately_expiring")
+        }
+        "financial_connections.account.upcoming_account_number_expiry" => {
+            Flow::Scheduled("tokenized_account_number", "eventually_expiring")
+        }
+        "financial_connections.account.upcoming_deactivation" => {
+            Flow::Scheduled("eventually_requires_reauthentication", "checking")
+        }
+        "payment_method.attached" => Flow::PaymentMethodAttached,
+        "payment_method.detached" => Flow::PaymentMethodDetached,
+        "payment_method.updated" => Flow::PaymentMethodUpdated,
         _ => return None,
     })
 }
@@ -186,7 +207,49 @@ impl Setup<'_> {
                 let session = self.session(&customer)?;
                 self.complete(&session, institution, fixture).map(drop)
             }
+            Flow::Scheduled(institution, fixture) => {
+                let customer = self.customer()?;
+                let session = self.session(&customer)?;
+                let account = self.complete(&session, institution, fixture)?;
+                self.settle(&account);
+                Ok(())
+            }
+            Flow::PaymentMethodAttached => self.attached_payment_method().map(drop),
+            Flow::PaymentMethodDetached => {
+                let pm = self.attached_payment_method()?;
+                self.call(
+                    Method::POST,
+                    &format!("/v1/payment_methods/{pm}/detach"),
+                    "",
+                )
+                .map(drop)
+            }
+            Flow::PaymentMethodUpdated => {
+                let pm = self.attached_payment_method()?;
+                let form = "metadata[updated_by]=fcmock+trigger";
+                self.call(Method::POST, &format!("/v1/payment_methods/{pm}"), form)
+                    .map(drop)
+            }
         }
+    }
+
+    /// A `us_bank_account` PaymentMethod from a newly linked account, attached to the
+    /// account's customer. Returns its id.
+    fn attached_payment_method(&mut self) -> Result<String, ApiError> {
+        let (customer, account) = self.linked(AccountStatus::Active)?;
+        let form = format!(
+            "type=us_bank_account&billing_details[name]=Jenny+Rosen\
+             &us_bank_account[financial_connections_account]={account}"
+        );
+        let pm = id_of(&self.call(Method::POST, "/v1/payment_methods", &form)?)?;
+        self.remember("payment_method", &pm);
+        let attach = format!("customer={customer}");
+        self.call(
+            Method::POST,
+            &format!("/v1/payment_methods/{pm}/attach"),
+            &attach,
+        )?;
+        Ok(pm)
     }
 
     fn call(&mut self, method: Method, path: &str, form: &str) -> Result<Value, ApiError> {

@@ -6,6 +6,7 @@
 //! The engine works on a locked [`Namespace`] and knows nothing of HTTP. It returns Stripe's
 //! [`ApiError`](crate::stripe::error::ApiError) where the API would refuse the request.
 
+pub mod lifecycle;
 pub mod outcomes;
 pub mod refresh;
 pub mod session;

@@ -5,15 +5,15 @@
 //! or before `next_refresh_available_at` "won't be initiated" (Stripe docs, Balances /
 //! Ownership / Transactions). fcmock answers those with the account unchanged.
 
-use super::{emit, wall_ms, Cause};
+use super::{emit, lifecycle, wall_ms, Cause};
 use crate::app::App;
 use crate::fixtures::{transactions, AccountFixture, RefreshOutcome, TransactionProfile};
 use crate::model::fc_enums::{
     AccountStatus, RefreshFeature, RefreshStatus, SubscriptionFeature, TransactionStatus,
 };
 use crate::model::financial_connections::{
-    Balance, LinkedAccount, Owner, OwnerTag, Ownership, PendingRefresh, Refresh, StatusTransitions,
-    Transaction, TransactionTag,
+    Balance, LinkChange, LinkedAccount, Owner, OwnerTag, Ownership, PendingRefresh, Refresh,
+    StatusTransitions, Transaction, TransactionTag,
 };
 use crate::store::Namespace;
 use crate::stripe::error::ApiError;
@@ -55,7 +55,7 @@ pub fn start_refresh(
     let linked = ns
         .fc_accounts
         .get_mut(account_id)
-        .ok_or_else(|| ApiError::no_such_in_path("financialconnections.account", account_id))?;
+        .ok_or_else(|| ApiError::no_such_in_path("financial connections account", account_id))?;
     require_active(linked.account.status)?;
     let granted = linked.account.permissions.as_deref().unwrap_or_default();
     for feature in features {
@@ -172,7 +172,8 @@ pub fn settle_all(app: &App) -> usize {
     settled
 }
 
-/// Settles the due (or, with `force`, all) refreshes and deactivations of one namespace.
+/// Settles the due (or, with `force`, all) refreshes, deactivations and scheduled changes
+/// ([`super::lifecycle`]) of one namespace.
 pub fn settle_namespace(app: &App, ns: &mut Namespace, force: bool) -> usize {
     settle(app, ns, force, None)
 }
@@ -186,7 +187,7 @@ pub fn settle_account(app: &App, ns: &mut Namespace, account_id: &str) -> usize 
 fn settle(app: &App, ns: &mut Namespace, force: bool, only: Option<&str>) -> usize {
     let now_ms = wall_ms();
     let due = |at: u64| force || at <= now_ms;
-    let mut work: Vec<(String, Vec<RefreshFeature>, bool)> = Vec::new();
+    let mut work: Vec<(String, Vec<RefreshFeature>, bool, Vec<LinkChange>)> = Vec::new();
     let wanted = ns
         .fc_accounts
         .iter()
@@ -200,19 +201,23 @@ fn settle(app: &App, ns: &mut Namespace, force: bool, only: Option<&str>) -> usi
             .map(|p| p.feature)
             .collect();
         let deactivate = linked.link.deactivates_at_ms.is_some_and(due);
-        if !features.is_empty() || deactivate {
-            work.push((linked.account.id.clone(), features, deactivate));
+        let changes = lifecycle::due(&linked.link, now_ms, force);
+        if !features.is_empty() || deactivate || !changes.is_empty() {
+            work.push((linked.account.id.clone(), features, deactivate, changes));
         }
     }
     let mut settled = 0;
     let cause = Cause::default();
-    for (account_id, features, deactivate) in work {
+    for (account_id, features, deactivate, changes) in work {
         for feature in features {
             settle_feature(app, ns, &account_id, feature, &cause);
             settled += 1;
         }
         if deactivate {
             deactivate_account(app, ns, &account_id, &cause);
+        }
+        for change in changes {
+            lifecycle::apply(app, ns, &account_id, change, &cause);
         }
     }
     settled
@@ -479,6 +484,8 @@ fn deactivate_account(app: &App, ns: &mut Namespace, account_id: &str, cause: &C
         return;
     }
     linked.account.status = AccountStatus::Inactive;
+    // `status_details.active` describes an active account only.
+    linked.account.status_details = None;
     let wire = crate::engine::snapshot(&linked.account);
     emit(
         app,

@@ -54,7 +54,7 @@ pub fn complete_session(
     let session = ns
         .sessions
         .get(session_id)
-        .ok_or_else(|| ApiError::no_such_in_path("financialconnections.session", session_id))?;
+        .ok_or_else(|| ApiError::no_such_in_path("financial connections session", session_id))?;
     if session.status != SessionStatus::Pending {
         return Err(ApiError::invalid_request(format!(
             "The Financial Connections session {session_id} has already been completed (status: {}).",
@@ -240,7 +240,7 @@ fn link_account(
     }
     let linked = new_account(app, session, inst, fixture);
     let id = linked.account.id.clone();
-    let deactivates = linked.link.deactivates_at_ms.is_some();
+    let deactivates = linked.link.deactivates_at_ms.is_some() || !linked.link.scheduled.is_empty();
     let wire = crate::engine::snapshot(&linked.account);
     ns.insert_fc_account(linked);
     emit(
@@ -283,6 +283,7 @@ fn new_account(
         ownership_refresh: None,
         permissions: Some(session.permissions.clone()),
         status: AccountStatus::Active,
+        status_details: None,
         subcategory: fixture.subcategory,
         subscriptions: Some(Vec::new()),
         supported_payment_method_types: fixture.supported_payment_method_types.clone(),
@@ -294,7 +295,7 @@ fn new_account(
         // Fixtures never settle into `disconnected`: loading refuses it.
         AccountStatus::Active | AccountStatus::Disconnected => None,
     };
-    LinkedAccount {
+    let mut linked = LinkedAccount {
         account,
         link: LinkInfo {
             session: session.id.clone(),
@@ -306,8 +307,11 @@ fn new_account(
             transaction_refreshes: Vec::new(),
             transactions_fetched: false,
             pending_transactions: Vec::new(),
+            scheduled: Vec::new(),
         },
-    }
+    };
+    super::lifecycle::on_link(app, fixture, &mut linked.account, &mut linked.link);
+    linked
 }
 
 /// `prefetch` starts refreshes as soon as the account is linked (Stripe docs, "Prefetch"),
@@ -334,13 +338,18 @@ pub fn collects_token(session: &Session) -> bool {
 
 /// Mints the session's `btok_…` for its first payment-capable account.
 fn mint_token(app: &App, ns: &mut Namespace, session_id: &str, fixture: &AccountFixture) {
-    let token = crate::model::token::Token::for_account(
+    let mut token = crate::model::token::Token::for_account(
         app.ids.next(IdKind::BankToken),
         app.ids.next(IdKind::BankAccount),
         app.clock.now(),
         fixture,
         crate::stripe::ids::fingerprint(&fixture.routing_number, &fixture.account_number),
     );
+    if fixture.tokenized_account_number == Some(crate::fixtures::TanBehaviour::Expired) {
+        // A bank account whose tokenized number is deactivated (2025-11-17 changelog,
+        // "tokenized account numbers": `bank_account.status` gains this value).
+        token.bank_account.status = "tokenized_account_number_deactivated".to_string();
+    }
     let id = token.id.clone();
     ns.tokens.insert(id.clone(), token.created, token);
     if let Some(s) = ns.sessions.get_mut(session_id) {
@@ -378,6 +387,7 @@ fn reactivate(
     let linked = ns.fc_accounts.get_mut(&id)?;
     linked.account.status = AccountStatus::Active;
     linked.account.permissions = Some(session.permissions.clone());
+    super::lifecycle::on_reactivate(fixture, &mut linked.account, app.clock.now());
     linked.link.session = session.id.clone();
     let wire = crate::engine::snapshot(&linked.account);
     ns.index

@@ -182,7 +182,8 @@ pub struct FcAccount {
     pub object: AccountTag,
     /// The holder.
     pub account_holder: Option<AccountHolder>,
-    /// Tokenised account numbers (not emulated: always `null`).
+    /// Tokenized account numbers: `null` for a permanent account number, a one-item list for
+    /// the accounts of the "Tokenized Account Number" test bank.
     pub account_numbers: Option<Value>,
     /// Last refreshed balance.
     pub balance: Option<Balance>,
@@ -208,6 +209,10 @@ pub struct FcAccount {
     pub permissions: Option<Vec<Permission>>,
     /// `active`, `inactive` or `disconnected`.
     pub status: AccountStatus,
+    /// `{"active": {action, cause, expected_deactivation_date}}` for an active account the
+    /// bank will deactivate (the "… Requires Reauthentication" test banks); absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status_details: Option<Value>,
     /// `checking`, `savings`, `credit_card`, …
     pub subcategory: Subcategory,
     /// `["transactions"]` while subscribed.
@@ -263,6 +268,31 @@ pub struct LinkInfo {
     /// successful transaction refresh).
     #[serde(default)]
     pub pending_transactions: Vec<String>,
+    /// Changes the account's fixture schedules after linking, in wall-clock time like
+    /// `deactivates_at_ms`.
+    #[serde(default)]
+    pub scheduled: Vec<ScheduledChange>,
+}
+
+/// A change a linked account's fixture makes to it a while after linking.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScheduledChange {
+    /// What happens.
+    pub change: LinkChange,
+    /// Wall-clock time (Unix milliseconds) from which it is due.
+    pub at_ms: u64,
+}
+
+/// What a [`ScheduledChange`] does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LinkChange {
+    /// The tokenized account number expires: `account_numbers_updated`.
+    ExpireAccountNumbers,
+    /// Notice of a tokenized account number nearing expiry: `upcoming_account_number_expiry`.
+    AccountNumberExpiryNotice,
+    /// Notice of a coming deactivation: `upcoming_deactivation`.
+    DeactivationNotice,
 }
 
 /// A linked account as stored.

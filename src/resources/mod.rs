@@ -9,6 +9,7 @@
 pub mod accounts;
 pub mod customers;
 pub mod events;
+pub mod external_accounts;
 pub mod financial_connections;
 pub mod handler;
 pub mod payment_methods;
@@ -29,6 +30,7 @@ pub static REGISTRY: Registry = Registry {
         &customers::RESOURCE,
         &accounts::RESOURCE,
         &tokens::RESOURCE,
+        &external_accounts::RESOURCE,
         &client_side::RESOURCE,
         &sessions::RESOURCE,
         &fc_accounts::RESOURCE,
@@ -39,3 +41,19 @@ pub static REGISTRY: Registry = Registry {
     ],
     includes: &[customers::INCLUDE],
 };
+
+#[cfg(test)]
+mod tests {
+    use super::REGISTRY;
+    use crate::stripe::event_types::STRIPE_EVENT_TYPES;
+
+    #[test]
+    fn every_event_type_fcmock_emits_is_one_stripe_documents() {
+        for event in REGISTRY.event_types() {
+            assert!(
+                STRIPE_EVENT_TYPES.binary_search(&event).is_ok(),
+                "`{event}` is not in Stripe's event catalogue"
+            );
+        }
+    }
+}

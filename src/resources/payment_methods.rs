@@ -1,7 +1,9 @@
 //! PaymentMethods of type `us_bank_account`: create (from a Financial Connections account,
 //! or from raw account and routing numbers), retrieve, update, attach, detach, list, and a
-//! customer's list.
+//! customer's list and retrieve. Attaching, detaching and updating fire Stripe's
+//! `payment_method.attached`, `.detached` and `.updated` events.
 
+use crate::engine;
 use crate::fixtures::AccountFixture;
 use crate::model::fc_enums::{PaymentMethodType, Permission, Subcategory};
 use crate::model::financial_connections::FcAccount;
@@ -9,13 +11,16 @@ use crate::model::payment_method::{
     BillingDetails, Networks, PaymentMethod, PaymentMethodTag, UsBankAccount,
 };
 use crate::model::{Address, Metadata};
+use crate::resources::events;
 use crate::resources::handler::{Ctx, Handler, HandlerResult, ObjectKind, Resource, Route};
 use crate::store::table::KeySet;
+use crate::store::Namespace;
 use crate::stripe::error::ApiError;
 use crate::stripe::ids::{fingerprint, IdKind};
 use crate::stripe::list::{List, ListParams, PAGINATION};
 use crate::stripe::params::{Field, Kind, ParamMap, METADATA};
 use crate::stripe::shapes::{address, merge_metadata, ADDRESS};
+use serde_json::json;
 
 const BILLING_DETAILS: &[Field] = &[
     Field::new("address", Kind::Object(ADDRESS)).emptiable(),
@@ -104,6 +109,11 @@ pub const RESOURCE: Resource = Resource {
             "/v1/customers/{customer}/payment_methods",
             Handler::Member(list_for_customer),
         ),
+        Route::secret(
+            "GET",
+            "/v1/customers/{customer}/payment_methods/{payment_method}",
+            Handler::Nested(retrieve_for_customer),
+        ),
     ],
     objects: &[ObjectKind {
         object: "payment_method",
@@ -115,7 +125,12 @@ pub const RESOURCE: Resource = Resource {
                 .and_then(|p| serde_json::to_value(p).ok())
         }),
     }],
-    events: &[],
+    // Stripe fires no `payment_method.created`: a PaymentMethod is seen first when attached.
+    events: &[
+        "payment_method.attached",
+        "payment_method.detached",
+        "payment_method.updated",
+    ],
 };
 
 /// `POST /v1/payment_methods`
@@ -338,32 +353,99 @@ pub fn retrieve(ctx: &mut Ctx<'_>, id: &str) -> HandlerResult {
     ctx.render(&pm)
 }
 
+/// `GET /v1/customers/{customer}/payment_methods/{id}`: the PaymentMethod, if it is that
+/// customer's.
+pub fn retrieve_for_customer(ctx: &mut Ctx<'_>, customer: &str, id: &str) -> HandlerResult {
+    ctx.params(&[])?;
+    if ctx.ns.read().customers.get(customer).is_none() {
+        return Err(ApiError::no_such_in_path("customer", customer));
+    }
+    let pm = find(ctx, id)?;
+    if pm.customer.as_deref() != Some(customer) {
+        // A recording of Stripe's answer for a PaymentMethod that exists but belongs to
+        // another customer (or none) shows a 404 naming the customer, with no `code` and
+        // no `param`; the wording here is fcmock's.
+        return Err(ApiError::invalid_request(format!(
+            "Customer {customer} does not have a PaymentMethod with ID {id}"
+        ))
+        .with_status(404));
+    }
+    ctx.render(&pm)
+}
+
+/// What a change to a stored PaymentMethod tells Stripe's events: the event to fire, if any,
+/// and whether to send `previous_attributes`.
+#[derive(Clone, Copy)]
+enum Fires {
+    /// `payment_method.attached`: no `previous_attributes` (recorded Stripe events).
+    Attached,
+    /// `payment_method.detached`: `previous_attributes: {"customer": …}`.
+    Detached,
+    /// `payment_method.updated`, with the changed fields, when anything changed.
+    Updated,
+}
+
 /// Changes a stored PaymentMethod under one write guard (no lost updates), after checking
-/// `expand[]` against it so a bad path changes nothing; renders the result.
+/// `expand[]` against it so a bad path changes nothing; fires the change's event and renders
+/// the result. `apply` returns whether it changed anything (a repeated attach does not).
 fn change(
     ctx: &Ctx<'_>,
     id: &str,
-    apply: impl FnOnce(&mut PaymentMethod, &mut crate::store::Namespace) -> Result<(), ApiError>,
+    fires: Fires,
+    apply: impl FnOnce(&mut PaymentMethod, &mut Namespace) -> Result<bool, ApiError>,
 ) -> HandlerResult {
     ctx.check_expand(&find(ctx, id)?)?;
+    let cause = events::cause(ctx);
     let pm = {
         let mut ns = ctx.ns.write();
-        let mut pm = ns
+        let before = ns
             .payment_methods
             .get(id)
             .cloned()
             .ok_or_else(|| ApiError::no_such_in_path("PaymentMethod", id))?;
-        apply(&mut pm, &mut ns)?;
-        ns.replace_payment_method(pm.clone());
+        let mut pm = before.clone();
+        if apply(&mut pm, &mut ns)? {
+            ns.replace_payment_method(pm.clone());
+            fire(ctx, &mut ns, fires, &before, &pm, &cause);
+        }
         pm
     };
     ctx.render(&pm)
 }
 
+fn fire(
+    ctx: &Ctx<'_>,
+    ns: &mut Namespace,
+    fires: Fires,
+    before: &PaymentMethod,
+    after: &PaymentMethod,
+    cause: &engine::Cause,
+) {
+    let (event, previous) = match fires {
+        Fires::Attached => ("payment_method.attached", None),
+        Fires::Detached => (
+            "payment_method.detached",
+            Some(json!({"customer": before.customer})),
+        ),
+        Fires::Updated => {
+            let (old, new) = (serde_json::to_value(before), serde_json::to_value(after));
+            let (Ok(old), Ok(new)) = (old, new) else {
+                return;
+            };
+            match events::previous_attributes(&old, &new) {
+                Some(previous) => ("payment_method.updated", Some(previous)),
+                None => return,
+            }
+        }
+    };
+    let object = engine::snapshot(after);
+    engine::emit(ctx.app, ns, event, object, previous, cause);
+}
+
 /// `POST /v1/payment_methods/{id}`
 pub fn update(ctx: &mut Ctx<'_>, id: &str) -> HandlerResult {
     let p = ctx.params(UPDATE)?;
-    change(ctx, id, |pm, _| {
+    change(ctx, id, Fires::Updated, |pm, _| {
         pm.billing_details = billing_details(p.map("billing_details"), pm.billing_details.clone());
         merge_metadata(&mut pm.metadata, p.get("metadata"))?;
         if let Some(t) = p
@@ -372,7 +454,7 @@ pub fn update(ctx: &mut Ctx<'_>, id: &str) -> HandlerResult {
         {
             pm.us_bank_account.account_holder_type = Some(t.to_string());
         }
-        Ok(())
+        Ok(true)
     })
 }
 
@@ -380,11 +462,22 @@ pub fn update(ctx: &mut Ctx<'_>, id: &str) -> HandlerResult {
 pub fn attach(ctx: &mut Ctx<'_>, id: &str) -> HandlerResult {
     let p = ctx.params(&[Field::new("customer", Kind::String).required()])?;
     let customer = p.str("customer").unwrap_or_default().to_string();
-    change(ctx, id, |pm, ns| {
+    change(ctx, id, Fires::Attached, |pm, ns| {
         if ns.customers.get(&customer).is_none() {
             return Err(ApiError::no_such_in_param(
                 "customer", &customer, "customer",
             ));
+        }
+        match pm.customer.as_deref() {
+            // Attaching again to the same customer answers 200 (recorded Stripe behaviour).
+            Some(current) if current == customer => return Ok(false),
+            // Stripe does not move a PaymentMethod between customers: detach it first.
+            Some(_) => {
+                return Err(ApiError::invalid_request(
+                    "The payment method you provided has already been attached to a customer.",
+                ))
+            }
+            None => {}
         }
         if ns.detached_payment_methods.contains(&pm.id) {
             // Stripe's wording for a PaymentMethod attached again after a detach.
@@ -394,14 +487,14 @@ pub fn attach(ctx: &mut Ctx<'_>, id: &str) -> HandlerResult {
             ));
         }
         pm.customer = Some(customer);
-        Ok(())
+        Ok(true)
     })
 }
 
 /// `POST /v1/payment_methods/{id}/detach`
 pub fn detach(ctx: &mut Ctx<'_>, id: &str) -> HandlerResult {
     ctx.params(&[])?;
-    change(ctx, id, |pm, ns| {
+    change(ctx, id, Fires::Detached, |pm, ns| {
         if pm.customer.is_none() {
             return Err(ApiError::invalid_request(
                 "The payment method you provided is not attached to a customer so detachment is impossible.",
@@ -409,7 +502,7 @@ pub fn detach(ctx: &mut Ctx<'_>, id: &str) -> HandlerResult {
         }
         pm.customer = None;
         ns.detached_payment_methods.insert(pm.id.clone());
-        Ok(())
+        Ok(true)
     })
 }
 
@@ -417,6 +510,13 @@ pub fn detach(ctx: &mut Ctx<'_>, id: &str) -> HandlerResult {
 pub fn list(ctx: &mut Ctx<'_>) -> HandlerResult {
     let p = ctx.params(LIST)?;
     let customer = p.non_empty("customer").map(str::to_string);
+    if let Some(c) = &customer {
+        // A filter naming a customer that does not exist (or was deleted) is refused, as
+        // Stripe does: 400 `resource_missing` on `customer` (recorded responses).
+        if ctx.ns.read().customers.get(c).is_none() {
+            return Err(ApiError::no_such_in_param("customer", c, "customer"));
+        }
+    }
     list_for(ctx, &p, customer, "/v1/payment_methods".into())
 }
 

@@ -9,6 +9,7 @@ use crate::model::webhook_endpoint::{DeletedWebhookEndpoint, WebhookEndpoint, We
 use crate::model::Metadata;
 use crate::resources::handler::{Ctx, Handler, HandlerResult, Resource, Route};
 use crate::stripe::error::{ApiError, ApiResult};
+use crate::stripe::event_types::STRIPE_EVENT_TYPES;
 use crate::stripe::ids::IdKind;
 use crate::stripe::list::{List, ListParams, PAGINATION};
 use crate::stripe::params::{Field, Kind, ParamMap, METADATA};
@@ -73,7 +74,7 @@ pub fn create(ctx: &mut Ctx<'_>) -> HandlerResult {
         .with_param("connect"));
     }
     let url = checked_url(p.str("url").unwrap_or_default())?;
-    let enabled_events = checked_events(&p)?;
+    let enabled_events = checked_events(ctx, &p)?;
     let api_version = checked_version(p.non_empty("api_version"))?;
     let mut endpoint = WebhookEndpoint {
         id: ctx.new_id(IdKind::WebhookEndpoint),
@@ -128,7 +129,7 @@ pub fn update(ctx: &mut Ctx<'_>, id: &str) -> HandlerResult {
     // write guard, so concurrent updates are not lost and a deleted endpoint stays deleted.
     let url = p.str("url").map(checked_url).transpose()?;
     let events = if p.contains("enabled_events") {
-        Some(checked_events(&p)?)
+        Some(checked_events(ctx, &p)?)
     } else {
         None
     };
@@ -221,30 +222,35 @@ fn checked_url(url: &str) -> Result<String, ApiError> {
     Ok(url.to_string())
 }
 
-/// `enabled_events[]`: at least one, each `*` or an event name (`a.b`, lower case).
-/// Stripe refuses names it does not know; fcmock accepts every well-formed name, so
-/// endpoints written for Stripe's other events still register.
-fn checked_events(p: &ParamMap) -> Result<Vec<String>, ApiError> {
+/// `enabled_events[]`: at least one, each `*` or an event type Stripe documents (or one
+/// fcmock's registry emits). Stripe refuses any other name with the enum error of its
+/// parameter validation, "Invalid enabled_events[0]: must be one of
+/// account.application.authorized, …" (a recorded response), `param` naming the item.
+fn checked_events(ctx: &Ctx<'_>, p: &ParamMap) -> Result<Vec<String>, ApiError> {
     let events = p.strings("enabled_events");
     if events.is_empty() {
         return Err(ApiError::missing_parameter("enabled_events"));
     }
-    for (i, event) in events.iter().enumerate() {
-        let well_formed = event == "*"
-            || (event.contains('.')
-                && event.split('.').all(|part| {
-                    !part.is_empty()
-                        && part
-                            .chars()
-                            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
-                }));
-        if !well_formed {
-            return Err(ApiError::invalid_request(format!(
-                "Invalid enabled_events[{i}]: `{event}` is not an event type. Use `*` for every \
-                 event, or names such as financial_connections.account.created."
-            ))
-            .with_param(format!("enabled_events[{i}]")));
-        }
+    let known = |event: &str| {
+        event == "*"
+            || STRIPE_EVENT_TYPES.binary_search(&event).is_ok()
+            || ctx.registry.event_types().any(|t| t == event)
+    };
+    if let Some(i) = events.iter().position(|event| !known(event)) {
+        return Err(ApiError::invalid_enum(
+            &format!("enabled_events[{i}]"),
+            &known_event_types(ctx),
+        ));
     }
     Ok(events)
+}
+
+/// Every event type an endpoint may name besides `*`, sorted: Stripe's catalogue, and any
+/// type fcmock emits that it lacks.
+fn known_event_types(ctx: &Ctx<'_>) -> Vec<&'static str> {
+    let mut all: Vec<&'static str> = STRIPE_EVENT_TYPES.to_vec();
+    all.extend(ctx.registry.event_types());
+    all.sort_unstable();
+    all.dedup();
+    all
 }

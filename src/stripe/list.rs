@@ -62,6 +62,39 @@ impl ListParams {
         }
     }
 
+    /// One page of a short in-memory list that is already newest first (an object's embedded
+    /// list, like an account's external accounts), and whether more lie beyond it in the
+    /// direction of travel. `id` reads an item's id for the cursors.
+    pub fn page_of<T: Clone>(
+        &self,
+        newest_first: &[T],
+        id: impl Fn(&T) -> Option<&str>,
+    ) -> Result<(Vec<T>, bool), UnknownCursor> {
+        let position = |cursor: &str| {
+            newest_first
+                .iter()
+                .position(|item| id(item) == Some(cursor))
+                .ok_or(UnknownCursor)
+        };
+        let (range, has_more) = match self.cursor() {
+            Cursor::Start => {
+                let end = newest_first.len().min(self.limit);
+                (0..end, end < newest_first.len())
+            }
+            Cursor::After(cursor) => {
+                let start = position(cursor)? + 1;
+                let end = newest_first.len().min(start + self.limit);
+                (start..end, end < newest_first.len())
+            }
+            Cursor::Before(cursor) => {
+                let end = position(cursor)?;
+                let start = end.saturating_sub(self.limit);
+                (start..end, start > 0)
+            }
+        };
+        Ok((newest_first[range].to_vec(), has_more))
+    }
+
     /// Turns a table's "no such cursor" into Stripe's `resource_missing` on the cursor param.
     pub fn cursor_error<'s>(
         &'s self,

@@ -2,6 +2,7 @@
 
 pub mod auth;
 pub mod error;
+pub mod event_types;
 pub mod expand;
 pub mod form;
 pub mod idempotency;

@@ -270,6 +270,32 @@ async fn an_unknown_stripe_account_is_refused_with_403() {
 }
 
 #[tokio::test]
+async fn a_stripe_account_header_that_is_no_account_id_is_masked_in_the_error() {
+    let server = TestServer::start().await;
+    let auth = bearer(KEY);
+
+    let response = server
+        .request(
+            Method::GET,
+            "/v1/customers",
+            &[
+                ("authorization", &auth),
+                ("stripe-account", "sk_test_misplaced_secret_key"),
+            ],
+            "",
+        )
+        .await;
+
+    assert_eq!(response.status, 403, "{}", response.text);
+    let message = response.error("message").unwrap_or_default();
+    assert!(!message.contains("misplaced_secret"), "{message}");
+    assert!(
+        message.contains("account 'sk_test_****************_key'"),
+        "{message}"
+    );
+}
+
+#[tokio::test]
 async fn another_keys_account_cannot_be_used_as_stripe_account() {
     let server = TestServer::start().await;
     let account = create_account(&server, "sk_test_other_platform").await;

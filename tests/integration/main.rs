@@ -24,6 +24,9 @@ mod auth;
 mod auth_page;
 /// Malformed and hostile input: 4xx Stripe errors, and stored objects left intact.
 mod bad_input;
+/// `POST /v1/tokens` with `bank_account[…]`: the server-side token, Stripe's validation of
+/// routing and test account numbers, and spending it on an external account.
+mod bank_account_tokens;
 /// The SDKs' client-side endpoints (publishable key + client secret) and shared helpers.
 mod client_side;
 /// Races on one session or account, and clients that stall mid-request.
@@ -47,9 +50,14 @@ mod dashboard;
 mod events;
 /// `expand[]`: null ids, unknown properties, the depth limit.
 mod expand;
+/// A Connect account's external accounts: list, `object` filter, cursors, retrieve.
+mod external_accounts;
 /// Financial Connections accounts: list filters, refresh and settle, cooldowns, owners,
 /// subscriptions, disconnect, inactive accounts.
 mod fc_accounts;
+/// Financial Connections edge cases: list filters naming missing holders, one wording for a
+/// missing account, Accounts v2 holders, repeated permissions and prefetch features.
+mod fc_fidelity;
 /// Financial Connections sessions: create, headless completion (success, cancel, failure),
 /// filters, prefetch, and the errors of a bad create.
 mod fc_sessions;
@@ -62,6 +70,9 @@ mod headers;
 mod idempotency;
 /// List pagination: `limit`, `starting_after`, `ending_before`.
 mod pagination;
+/// A PaymentMethod and its customer: the customer-scoped retrieve, no moving between
+/// customers, list filters naming a missing customer, attached/detached/updated events.
+mod payment_method_customers;
 /// `us_bank_account` PaymentMethods from Financial Connections accounts: create, attach,
 /// detach, the customer's list, and the accounts that cannot make one.
 mod payment_methods;
@@ -71,6 +82,9 @@ mod regressions;
 mod sdk_results;
 /// Misbehaving clients: oversized and short bodies, stalled headers; the health check.
 mod server_limits;
+/// The newer test banks: tokenized account numbers (expired, expiring in 30 days, expiring
+/// at once) and banks that ask the user to authenticate again.
+mod test_institutions;
 /// Bank-account tokens: minting, retrieving, attaching to a Connect account once.
 mod tokens;
 /// Webhook endpoints and deliveries: secrets, `Stripe-Signature`, routing by type and

@@ -555,3 +555,77 @@ async fn an_endpoint_with_an_unknown_api_version_is_refused() {
     let list = server.get("/v1/webhook_endpoints", KEY).await;
     assert_eq!(list.json["data"].as_array().map(Vec::len), Some(0));
 }
+
+#[tokio::test]
+async fn an_event_type_stripe_does_not_document_is_refused_with_the_known_types() {
+    let server = TestServer::start().await;
+
+    let invented = server
+        .post(
+            "/v1/webhook_endpoints",
+            KEY,
+            "url=http://127.0.0.1:9/&enabled_events[]=customer.created&enabled_events[]=customer.invented",
+        )
+        .await;
+    let stripes = server
+        .post(
+            "/v1/webhook_endpoints",
+            KEY,
+            &form(&[
+                ("url", "http://127.0.0.1:9/"),
+                ("enabled_events[]", "invoice.paid"),
+                ("enabled_events[]", "payment_method.attached"),
+                (
+                    "enabled_events[]",
+                    "financial_connections.account.upcoming_deactivation",
+                ),
+            ]),
+        )
+        .await;
+    let created = create_endpoint(&server, KEY, "http://127.0.0.1:9/", &["*"]).await;
+    let updated = server
+        .post(
+            &format!(
+                "/v1/webhook_endpoints/{}",
+                created["id"].as_str().expect("an id")
+            ),
+            KEY,
+            "enabled_events[]=customer.invented",
+        )
+        .await;
+
+    assert_eq!(invented.status, 400, "{}", invented.text);
+    assert_eq!(invented.error("param"), Some("enabled_events[1]"));
+    let message = invented.error("message").unwrap_or_default();
+    assert!(
+        message.starts_with(
+            "Invalid enabled_events[1]: must be one of account.application.authorized, \
+             account.application.deauthorized, account.external_account.created"
+        ),
+        "{message}"
+    );
+    assert!(message.contains("financial_connections.account.created"));
+    assert_eq!(stripes.status, 200, "{}", stripes.text);
+    assert_eq!(updated.status, 400, "{}", updated.text);
+    assert_eq!(updated.error("param"), Some("enabled_events[0]"));
+}
+
+#[tokio::test]
+async fn a_delivered_body_is_pretty_printed_down_to_the_event_object() {
+    let server = TestServer::start().await;
+    let receiver = Receiver::start(&[]).await;
+    create_endpoint(&server, KEY, &receiver.url, &["customer.created"]).await;
+    server.create_customer(&[("email", "a@example.com")]).await;
+
+    flush(&server, json!({"api_key": KEY})).await;
+
+    let got = receiver.received();
+    assert_eq!(got.len(), 1);
+    let body = String::from_utf8_lossy(&got[0].body).into_owned();
+    let pretty = serde_json::to_string_pretty(&got[0].json()).expect("JSON renders");
+    assert_eq!(
+        body, pretty,
+        "the whole body, data.object included, is indented"
+    );
+    assert!(body.contains("\n      \"object\": \"customer\","), "{body}");
+}

@@ -125,6 +125,7 @@ pub const RESOURCE: Resource = Resource {
         },
     ],
     events: &[
+        "financial_connections.account.account_numbers_updated",
         "financial_connections.account.created",
         "financial_connections.account.deactivated",
         "financial_connections.account.disconnected",
@@ -132,6 +133,8 @@ pub const RESOURCE: Resource = Resource {
         "financial_connections.account.refreshed_balance",
         "financial_connections.account.refreshed_ownership",
         "financial_connections.account.refreshed_transactions",
+        "financial_connections.account.upcoming_account_number_expiry",
+        "financial_connections.account.upcoming_deactivation",
     ],
 };
 
@@ -159,6 +162,12 @@ pub fn list(ctx: &mut Ctx<'_>) -> HandlerResult {
             ApiError::exclusive(&filters.iter().map(|(n, _)| *n).collect::<Vec<_>>())
                 .with_param(filters[1].0),
         );
+    }
+    if holder.is_some_and(|h| h.contains("customer_account")) {
+        return Err(super::no_accounts_v2("account_holder[customer_account]"));
+    }
+    if let Some((name, id)) = filters.first() {
+        filter_target_exists(ctx, name, id)?;
     }
     settle_due(ctx);
     let list = {
@@ -188,6 +197,25 @@ pub fn list(ctx: &mut Ctx<'_>) -> HandlerResult {
         List::new(data, has_more, "/v1/financial_connections/accounts")
     };
     ctx.render(&list)
+}
+
+/// A filter naming an object that does not exist is refused, as Stripe refuses
+/// `GET /v1/payment_methods?customer=cus_missing`: 400 `resource_missing` on the filter.
+fn filter_target_exists(ctx: &Ctx<'_>, filter: &str, id: &str) -> Result<(), ApiError> {
+    let ns = ctx.ns.read();
+    let (exists, object) = match filter {
+        "session" => (
+            ns.sessions.get(id).is_some(),
+            "financial connections session",
+        ),
+        "account_holder[account]" => (ns.accounts.get(id).is_some(), "account"),
+        _ => (ns.customers.get(id).is_some(), "customer"),
+    };
+    if exists {
+        Ok(())
+    } else {
+        Err(ApiError::no_such_in_param(object, id, filter))
+    }
 }
 
 fn current(ctx: &Ctx<'_>, id: &str) -> Result<FcAccount, ApiError> {

@@ -12,9 +12,22 @@ use crate::stripe::error::ApiError;
 use crate::stripe::list::List;
 use serde_json::{json, Value};
 
-/// `resource_missing` for a Financial Connections id in the path.
+/// `resource_missing` for a Financial Connections id in the path: "No such financial
+/// connections account: 'fca_…'", the one wording every FC path (and the engine) uses.
 pub fn no_such(object: &str, id: &str) -> ApiError {
     ApiError::no_such_in_path(&format!("financial connections {object}"), id)
+}
+
+/// `account_holder[customer_account]` names an Accounts v2 account (Stripe's preview of
+/// customers as accounts), which fcmock does not emulate: refused by name, so a backend
+/// written for it learns why rather than getting a misleading `parameter_missing`.
+pub fn no_accounts_v2(param: &str) -> ApiError {
+    ApiError::invalid_request(format!(
+        "fcmock does not emulate Accounts v2, so `{param}` is not supported: use \
+         account_holder[type]=customer with account_holder[customer]=cus_…, or \
+         account_holder[type]=account with account_holder[account]=acct_…."
+    ))
+    .with_param(param)
 }
 
 /// An ownership as `expand[]=ownership` renders it: the snapshot and its first owners.

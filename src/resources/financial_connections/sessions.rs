@@ -118,6 +118,9 @@ pub fn create(ctx: &mut Ctx<'_>) -> HandlerResult {
 /// must exist in this namespace.
 fn account_holder(ctx: &Ctx<'_>, p: &ParamMap) -> Result<AccountHolder, ApiError> {
     let holder = p.map("account_holder").cloned().unwrap_or_default();
+    if holder.contains("customer_account") {
+        return Err(super::no_accounts_v2("account_holder[customer_account]"));
+    }
     let holder_type = holder
         .enum_value::<HolderType>("type")?
         .ok_or_else(|| ApiError::missing_parameter("account_holder[type]"))?;
@@ -161,7 +164,9 @@ fn new_session(
     p: &ParamMap,
     account_holder: AccountHolder,
 ) -> Result<Session, ApiError> {
-    let permissions: Vec<Permission> = p.enums("permissions")?;
+    // A repeated permission or prefetch feature is taken once: the session shows each
+    // value once, in the order first asked (Stripe documents neither as a list).
+    let permissions: Vec<Permission> = dedup(p.enums("permissions")?);
     if permissions.is_empty() {
         return Err(ApiError::missing_parameter("permissions"));
     }
@@ -183,7 +188,9 @@ fn new_session(
         limits: limits(p)?,
         manual_entry,
         permissions,
-        prefetch: p.enums("prefetch")?,
+        // A prefetch without its permission is kept as asked and never runs: the account
+        // cannot be refreshed for data it was not shared for (`engine::session::prefetch`).
+        prefetch: dedup(p.enums("prefetch")?),
         return_url: p.non_empty("return_url").map(str::to_string),
         status: SessionStatus::Pending,
         failure: None,
@@ -191,6 +198,16 @@ fn new_session(
         bank_account_token: None,
         scripted: None,
     })
+}
+
+fn dedup<T: PartialEq>(values: Vec<T>) -> Vec<T> {
+    let mut seen = Vec::with_capacity(values.len());
+    for value in values {
+        if !seen.contains(&value) {
+            seen.push(value);
+        }
+    }
+    seen
 }
 
 /// The session's `filters`. From endive on, what a request leaves out takes Stripe's
