@@ -200,20 +200,8 @@ impl Setup<'_> {
                 self.settle(&account);
                 Ok(())
             }
-            Flow::Reactivated => {
-                let (customer, account) = self.linked(AccountStatus::Inactive)?;
-                self.settle(&account);
-                let (institution, fixture) = pick(self.app, AccountStatus::Inactive)?;
-                let session = self.session(&customer)?;
-                self.complete(&session, institution, fixture).map(drop)
-            }
-            Flow::Scheduled(institution, fixture) => {
-                let customer = self.customer()?;
-                let session = self.session(&customer)?;
-                let account = self.complete(&session, institution, fixture)?;
-                self.settle(&account);
-                Ok(())
-            }
+            Flow::Reactivated => self.reactivated(),
+            Flow::Scheduled(institution, fixture) => self.scheduled(institution, fixture),
             Flow::PaymentMethodAttached => self.attached_payment_method().map(drop),
             Flow::PaymentMethodDetached => {
                 let pm = self.attached_payment_method()?;
@@ -231,6 +219,24 @@ impl Setup<'_> {
                     .map(drop)
             }
         }
+    }
+
+    /// An account that went inactive, linked again by a second session of its customer.
+    fn reactivated(&mut self) -> Result<(), ApiError> {
+        let (customer, account) = self.linked(AccountStatus::Inactive)?;
+        self.settle(&account);
+        let (institution, fixture) = pick(self.app, AccountStatus::Inactive)?;
+        let session = self.session(&customer)?;
+        self.complete(&session, institution, fixture).map(drop)
+    }
+
+    /// A test bank account whose link schedules a change, settled at once so it happens.
+    fn scheduled(&mut self, institution: &str, fixture: &str) -> Result<(), ApiError> {
+        let customer = self.customer()?;
+        let session = self.session(&customer)?;
+        let account = self.complete(&session, institution, fixture)?;
+        self.settle(&account);
+        Ok(())
     }
 
     /// A `us_bank_account` PaymentMethod from a newly linked account, attached to the
