@@ -27,7 +27,7 @@ python3 scripts/long_functions.py --check
 step "cargo test (unit and integration)"
 cargo test --quiet
 
-step "conformance: stripe-python, stripe-node, stripe-go and stripe-java against fcmock"
+step "conformance: stripe-python, stripe-node, stripe-go, stripe-java and async-stripe against fcmock"
 bash tests/conformance/run.sh
 
 step "browser: the hosted auth page in chromium (playwright-core)"

@@ -1,8 +1,13 @@
 #!/usr/bin/env python3
 """Validates every response captured by the conformance suites against Stripe's schemas.
 
-Input: JSON lines (``{"method","path","status","body",...}``), by default
-``target/conformance/responses-*.jsonl``. For each response:
+Input: JSON lines (``{"method","path","status","version","body",...}``), by default
+``target/conformance/responses-*.jsonl``. ``version`` is the ``Stripe-Version`` header of the
+response, i.e. the API version fcmock rendered it at; each response is checked against the
+schemas of that version, derived from ``stripe-openapi/schemas.draft7.json`` by
+``scripts/derive_schemas.py`` (once per version) with the version registry read from
+``fcmock api-versions`` (``--catalogue``). A line without ``version`` is checked at the
+catalogue's latest version. For each response:
 
 * status >= 400: the body must be Stripe's error envelope (definition ``error``);
 * otherwise: the operation's 200 schema from ``stripe-openapi/spec-subset.json`` (converted
@@ -22,15 +27,18 @@ Two checks run on each body:
 Exit status 1 if any response fails, if a success response has no known schema, or if no
 response was captured at all (a check that cannot fail is a defect).
 
-Usage: validate_responses.py [--schemas-dir DIR] [FILE.jsonl ...]
+Usage: validate_responses.py [--catalogue FILE|FCMOCK_BIN] [--schemas-dir DIR] [FILE.jsonl ...]
+
+``--catalogue`` defaults to ``$FCMOCK_API_VERSIONS``, else
+``target/conformance/api-versions.json``, else the binary ``target/conformance/fcmock``.
 """
 
 from __future__ import annotations
 
 import argparse
-import copy
 import glob
 import json
+import os
 import re
 import sys
 from pathlib import Path
@@ -40,6 +48,8 @@ from urllib.parse import urlsplit
 from jsonschema import Draft7Validator, ValidationError
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO_ROOT / "scripts"))
+import derive_schemas  # noqa: E402  (scripts/derive_schemas.py)
 
 # Endpoints fcmock emulates that the spec subset does not carry: (method, path template,
 # schema). A schema is a definition name, or ("list", definition) for a list of it.
@@ -109,10 +119,11 @@ def template_regex(template: str) -> re.Pattern[str]:
 
 
 class Schemas:
-    def __init__(self, schemas_dir: Path) -> None:
-        self.doc = json.loads((schemas_dir / "schemas.draft7.json").read_text())
+    """The schemas of one API version: its ``definitions`` and the route table."""
+
+    def __init__(self, doc: dict[str, Any], spec: dict[str, Any]) -> None:
+        self.doc = doc
         self.defs: dict[str, Any] = self.doc["definitions"]
-        spec = json.loads((schemas_dir / "spec-subset.json").read_text())
         self.routes: list[tuple[str, re.Pattern[str], str, Any]] = []
         self.notes: list[str] = []
         for template, item in spec["paths"].items():
@@ -227,6 +238,49 @@ class Schemas:
         return problems
 
 
+class VersionedSchemas:
+    """Schemas per API version, derived on first use and kept."""
+
+    def __init__(self, schemas_dir: Path, catalogue: dict[str, Any]) -> None:
+        self.catalogue = catalogue
+        self.base = json.loads((schemas_dir / "schemas.draft7.json").read_text())
+        self.spec = json.loads((schemas_dir / "spec-subset.json").read_text())
+        self._by_version: dict[str, Schemas] = {}
+        derive_schemas.check_edits(catalogue)
+
+    @property
+    def latest(self) -> str:
+        return self.catalogue["latest"]
+
+    @property
+    def derived(self) -> list[str]:
+        """The versions whose schemas were derived so far."""
+        return list(self._by_version)
+
+    def at(self, version: str) -> Schemas:
+        """The schemas at ``version`` (raises derive_schemas.DeriveError for an unknown one)."""
+        found = self._by_version.get(version)
+        if found is None:
+            doc = derive_schemas.derive(self.catalogue, version, self.base)
+            found = Schemas(doc, self.spec)
+            self._by_version[version] = found
+        return found
+
+
+def default_catalogue() -> Optional[str]:
+    """``$FCMOCK_API_VERSIONS``, target/conformance/api-versions.json, or the fcmock copy there."""
+    env = os.environ.get("FCMOCK_API_VERSIONS")
+    if env:
+        return env
+    for candidate in (
+        REPO_ROOT / "target" / "conformance" / "api-versions.json",
+        REPO_ROOT / "target" / "conformance" / "fcmock",
+    ):
+        if candidate.exists():
+            return str(candidate)
+    return None
+
+
 def known_bug(method: str, template: Optional[str], pointer: str, counts: dict[int, int]) -> bool:
     """Whether a problem is a listed known server bug (and if so, counts it)."""
     for i, (m, t, pattern, _) in enumerate(KNOWN_SERVER_BUGS):
@@ -274,18 +328,34 @@ def main(argv: Optional[list[str]] = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("files", nargs="*", help="capture files (default: target/conformance/responses-*.jsonl)")
     ap.add_argument("--schemas-dir", type=Path, default=REPO_ROOT / "stripe-openapi")
+    ap.add_argument(
+        "--catalogue",
+        default=default_catalogue(),
+        help="`fcmock api-versions` output or the fcmock binary (default: $FCMOCK_API_VERSIONS, "
+        "target/conformance/api-versions.json, target/conformance/fcmock)",
+    )
     ap.add_argument("--max-report", type=int, default=200, help="problems printed at most")
     args = ap.parse_args(argv)
 
     files = args.files or sorted(glob.glob(str(REPO_ROOT / "target" / "conformance" / "responses-*.jsonl")))
-    schemas = Schemas(args.schemas_dir)
-    for note in schemas.notes:
+    if not args.catalogue:
+        print("schema: FAIL: no version catalogue (--catalogue FILE, or `fcmock api-versions` output "
+              "in target/conformance/api-versions.json)")
+        return 1
+    try:
+        versioned = VersionedSchemas(args.schemas_dir, derive_schemas.load_catalogue(args.catalogue))
+    except derive_schemas.DeriveError as e:
+        print(f"schema: FAIL: {e}")
+        return 1
+    for note in versioned.at(versioned.latest).notes:
         print(note)
 
-    total = failed = skipped = 0
+    total = failed = skipped = unversioned = 0
     unvalidated: dict[str, int] = {}
     problems: list[tuple[str, list[str]]] = []
     per_file: dict[str, int] = {}
+    # (file, version) -> [validated, failed]
+    tally: dict[tuple[str, str], list[int]] = {}
     xfails: dict[int, int] = {i: 0 for i in range(len(KNOWN_SERVER_BUGS))}
 
     for fname, lineno, rec in load_captures(files):
@@ -304,25 +374,42 @@ def main(argv: Optional[list[str]] = None) -> int:
                 problems.append((header, []))
             problems[-1][1].append(f"     at {pointer}: {problem}")
 
-        kind, template, schema = schemas.route(method, path)
+        kind, _, _ = versioned.at(versioned.latest).route(method, path)
         if kind == "skip":
             skipped += 1
             continue
+        version = rec.get("version")
+        if not version:
+            unversioned += 1
+            version = versioned.latest
+        count = tally.setdefault((fname, str(version)), [0, 0])
+        count[0] += 1
+        try:
+            schemas = versioned.at(str(version))
+        except derive_schemas.DeriveError as e:
+            failed += 1
+            count[1] += 1
+            fail("/", f"no schemas for the response's Stripe-Version {version!r}: {e}")
+            continue
+        kind, template, schema = schemas.route(method, path)
         try:
             body = json.loads(rec.get("body") or "")
         except ValueError as e:
             failed += 1
+            count[1] += 1
             fail("/", f"body is not JSON ({e}): {str(rec.get('body'))[:200]!r}")
             continue
         if status >= 400:
             schema, label = ERROR_SCHEMA, "error"
         elif kind == "schema":
-            label = f"200 of {method} {template}"
+            label = f"200 of {method} {template} at {version}"
         elif kind == "nodoc":
+            count[0] -= 1
             unvalidated[f"{method} {template}"] = unvalidated.get(f"{method} {template}", 0) + 1
             continue
         else:
             failed += 1
+            count[1] += 1
             fail("/", "no response schema is mapped for this endpoint (add it to validate_responses.py)")
             continue
 
@@ -333,6 +420,7 @@ def main(argv: Optional[list[str]] = None) -> int:
             found = [f for f in found if not known_bug(method, template, f[0], xfails)]
         if found:
             failed += 1
+            count[1] += 1
             for pointer, msg in found:
                 fail(pointer or "/", msg)
 
@@ -351,11 +439,16 @@ def main(argv: Optional[list[str]] = None) -> int:
             print(f"XFAIL (known server bug) {method} {template}: {xfails[i]} problem(s): {reason}")
         else:
             print(f"note: known server bug no longer seen, remove it from KNOWN_SERVER_BUGS: {method} {template}: {reason}")
+    if unversioned:
+        print(f"note: {unversioned} response(s) carried no version; checked at the latest, {versioned.latest}")
     for fname, n in per_file.items():
         print(f"captured {n} responses in {fname}")
+        for (f, version), (v, bad) in sorted(tally.items()):
+            if f == fname:
+                print(f"  at {version}: {v} validated, {bad} failed")
     validated = total - skipped - sum(unvalidated.values())
     print(
-        f"schema: {validated} responses validated, {failed} failed"
+        f"schema: {validated} responses validated at {len(versioned.derived)} API version(s), {failed} failed"
         + (f" ({skipped} non-Stripe responses skipped)" if skipped else "")
     )
     for name in MISSING_FILES:
@@ -369,7 +462,6 @@ def main(argv: Optional[list[str]] = None) -> int:
         print("schema: FAIL: no captured response could be validated")
         return 1
     return 1 if failed else 0
-
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -56,29 +56,39 @@ func TestMain(m *testing.M) {
 var ctx = context.Background()
 
 // captureLine is one captured response; field order matches the Python suite's lines.
+// Version is the response's Stripe-Version header (the API version fcmock rendered it at;
+// null when absent), so that validate_responses.py checks the body against that version's
+// schemas.
 type captureLine struct {
-	Lib    string `json:"lib"`
-	Source string `json:"source"`
-	Test   string `json:"test"`
-	Method string `json:"method"`
-	Path   string `json:"path"`
-	Status int    `json:"status"`
-	Body   string `json:"body"`
+	Lib     string  `json:"lib"`
+	Source  string  `json:"source"`
+	Test    string  `json:"test"`
+	Method  string  `json:"method"`
+	Path    string  `json:"path"`
+	Status  int     `json:"status"`
+	Version *string `json:"version"`
+	Body    string  `json:"body"`
 }
 
-// record appends one captured response (method, path with query, status, raw body).
-func record(test, source string, req *http.Request, status int, body []byte) {
+// record appends one captured response (method, path with query, status, the response's
+// Stripe-Version, raw body).
+func record(test, source string, req *http.Request, status int, header http.Header, body []byte) {
+	var version *string
+	if v := header.Get("Stripe-Version"); v != "" {
+		version = &v
+	}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
 	_ = enc.Encode(captureLine{
-		Lib:    "go",
-		Source: source,
-		Test:   test,
-		Method: strings.ToUpper(req.Method),
-		Path:   req.URL.RequestURI(),
-		Status: status,
-		Body:   strings.ToValidUTF8(string(body), "\uFFFD"),
+		Lib:     "go",
+		Source:  source,
+		Test:    test,
+		Method:  strings.ToUpper(req.Method),
+		Path:    req.URL.RequestURI(),
+		Status:  status,
+		Version: version,
+		Body:    strings.ToValidUTF8(string(body), "\uFFFD"),
 	})
 	captureMu.Lock()
 	defer captureMu.Unlock()
@@ -96,9 +106,11 @@ func record(test, source string, req *http.Request, status int, body []byte) {
 }
 
 // recordingTransport reads every response body in full, records it, and hands stripe-go an
-// identical body.
+// identical body. A response to stripe-go whose Stripe-Version is not the one the request
+// sent fails the test: fcmock renders every response at the request's version.
 type recordingTransport struct {
 	base   http.RoundTripper
+	t      *testing.T
 	test   string
 	source string
 }
@@ -114,7 +126,11 @@ func (rt *recordingTransport) RoundTrip(req *http.Request) (*http.Response, erro
 		return nil, fmt.Errorf("reading the response body of %s %s: %w", req.Method, req.URL, err)
 	}
 	resp.Body = io.NopCloser(bytes.NewReader(body))
-	record(rt.test, rt.source, req, resp.StatusCode, body)
+	record(rt.test, rt.source, req, resp.StatusCode, resp.Header, body)
+	if sent := req.Header.Get("Stripe-Version"); rt.source == "stripe-go" && resp.Header.Get("Stripe-Version") != sent {
+		rt.t.Errorf("%s %s -> %d came with Stripe-Version %q, the request sent %q",
+			req.Method, req.URL.RequestURI(), resp.StatusCode, resp.Header.Get("Stripe-Version"), sent)
+	}
 	return resp, nil
 }
 
@@ -125,6 +141,7 @@ func newHTTPClient(t *testing.T, source string) *http.Client {
 		Timeout: 30 * time.Second,
 		Transport: &recordingTransport{
 			base:   &http.Transport{Proxy: nil, MaxIdleConnsPerHost: 4, IdleConnTimeout: 10 * time.Second},
+			t:      t,
 			test:   t.Name(),
 			source: source,
 		},

@@ -8,8 +8,6 @@
 #   FCMOCK_URL                   base URL of a running fcmock (required)
 #   FCMOCK_CAPTURE_DIR           where responses-java.jsonl goes (default: <repo>/target/conformance);
 #                                the file is emptied first, then every response is appended
-#   FCMOCK_STRICT_EVENT_VERSION  1: an event whose api_version is not stripe-java's fails the
-#                                webhook tests instead of falling back to deserializeUnsafe()
 #   MVN_ARGS                     extra arguments for mvn (e.g. -o to stay offline)
 #
 # Needs `java` (17+) and `mvn` on PATH; fails (exit 2) without them, never skips. Maven's local

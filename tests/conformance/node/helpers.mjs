@@ -1,13 +1,28 @@
 // Shared helpers for running the official stripe-node library against fcmock.
 //
 // Every HTTP response the library (or a raw request made by a test) receives is appended
-// as one JSON line to target/conformance/responses-node.jsonl; validate_responses.py later
-// checks each body against Stripe's OpenAPI schemas.
+// as one JSON line to target/conformance/responses-node.jsonl (responses-node-dahlia.jsonl
+// when the version is forced, see below), with the Stripe-Version it was rendered at;
+// validate_responses.py later checks each body against Stripe's schemas of that version.
 //
-// Environment: FCMOCK_URL (required), FCMOCK_CAPTURE_DIR (default <repo>/target/conformance).
+// Environment:
+//   FCMOCK_URL             base URL of a running fcmock (required)
+//   FCMOCK_CAPTURE_DIR     where the capture file goes (default <repo>/target/conformance)
+//   FCMOCK_STRIPE_VERSION  the API version every client sends (`new Stripe(key,
+//                          {apiVersion})`); default: the library's pinned one. When it
+//                          differs from the pin the capture file is responses-node-<name>.jsonl
+//                          (`dahlia` for 2026-07-29.dahlia)
+//   FCMOCK_API_VERSIONS    `fcmock api-versions` output (or the binary), for tests that pick
+//                          parameters by version (default target/conformance/api-versions.json,
+//                          else target/conformance/fcmock)
+//
+// Every response the library receives must carry the version in use as its Stripe-Version
+// header; a test during which one did not fails (afterEach).
 
 import Stripe from 'stripe';
-import { beforeEach } from 'node:test';
+import assert from 'node:assert/strict';
+import { afterEach, beforeEach } from 'node:test';
+import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -22,16 +37,107 @@ if (!process.env.FCMOCK_URL) {
 export const BASE_URL = process.env.FCMOCK_URL.replace(/\/+$/, '');
 const base = new URL(BASE_URL);
 const captureDir = process.env.FCMOCK_CAPTURE_DIR || path.join(repoRoot, 'target', 'conformance');
-const captureFile = path.join(captureDir, 'responses-node.jsonl');
+
+/** The version stripe-node pins, and the one every client sends. */
+export const PINNED_VERSION = Stripe.API_VERSION;
+export const STRIPE_VERSION = process.env.FCMOCK_STRIPE_VERSION || PINNED_VERSION;
+
+/** '' at the pinned version, else '-' and the release name ('-dahlia'), or a bare date. */
+function captureSuffix(version, pinned) {
+  if (version === pinned) return '';
+  const dot = version.indexOf('.');
+  return '-' + (dot >= 0 ? version.slice(dot + 1) : version);
+}
+const captureFile = path.join(
+  captureDir,
+  `responses-node${captureSuffix(STRIPE_VERSION, PINNED_VERSION)}.jsonl`,
+);
 fs.mkdirSync(captureDir, { recursive: true });
 
 let currentTest = '';
+// Library responses of the current test whose Stripe-Version was not STRIPE_VERSION.
+const versionMismatches = [];
 beforeEach((t) => {
   currentTest = `${path.basename(process.argv[1] || '')}::${t?.name ?? ''}`;
+  versionMismatches.length = 0;
+});
+afterEach(() => {
+  const found = versionMismatches.splice(0);
+  assert.deepEqual(found, [], `responses not at Stripe-Version ${STRIPE_VERSION}`);
 });
 
-/** Appends one captured response (method, path with query, status, raw body). */
-export function record(method, url, status, body, source) {
+// ---------------------------------------------------------------- versions
+
+let catalogue = null;
+
+function catalogueSource() {
+  if (process.env.FCMOCK_API_VERSIONS) return process.env.FCMOCK_API_VERSIONS;
+  for (const candidate of [
+    path.join(captureDir, 'api-versions.json'),
+    path.join(repoRoot, 'target', 'conformance', 'fcmock'),
+  ]) {
+    if (fs.existsSync(candidate)) return candidate;
+  }
+  throw new Error(
+    'no version catalogue: set FCMOCK_API_VERSIONS to `fcmock api-versions` output (run.sh does)',
+  );
+}
+
+/** fcmock's version registry (`fcmock api-versions`): a JSON file, or the binary. */
+function loadCatalogue() {
+  if (catalogue) return catalogue;
+  const source = catalogueSource();
+  const text = source.endsWith('.json')
+    ? fs.readFileSync(source, 'utf8')
+    : execFileSync(source, ['api-versions'], { encoding: 'utf8' });
+  catalogue = JSON.parse(text);
+  return catalogue;
+}
+
+/**
+ * Whether `version` (default: the one in use) sees a change of fcmock's registry, e.g.
+ * 'session_country'. From the catalogue's `sees` lists (no date comparison); a bare date
+ * that is no release sees none, as the catalogue says.
+ */
+export function versionSees(change, version = STRIPE_VERSION) {
+  const cat = loadCatalogue();
+  if (!cat.changes.some((c) => c.name === change)) {
+    throw new Error(`fcmock's registry has no change ${change}`);
+  }
+  const head = version.split(';')[0].trim();
+  const release = cat.releases.find((r) => r.version === head);
+  if (release) return release.sees.includes(change);
+  if (/^\d{4}-\d{2}-\d{2}$/.test(head)) return false;
+  throw new Error(`unknown API version ${version}`);
+}
+
+/**
+ * A session's `filters` restricting it to one country, as the version in use spells it:
+ * {country: 'US'} from 2026-09-30.endive on, {countries: ['US']} before.
+ */
+export const countryFilter = (country = 'US') =>
+  versionSees('session_country') ? { country } : { countries: [country] };
+
+/** A session's `filters` shows the country the way the version in use renders it. */
+export function assertCountryFilter(session, country = 'US') {
+  const { filters } = session;
+  if (versionSees('session_country')) {
+    assert.equal(filters.country, country);
+    assert.ok(!('countries' in filters), JSON.stringify(filters));
+  } else {
+    assert.deepEqual(filters.countries, [country]);
+    assert.equal('country' in filters, versionSees('session_country_shown'), JSON.stringify(filters));
+    if ('country' in filters) assert.equal(filters.country, country);
+  }
+}
+
+// ---------------------------------------------------------------- capture
+
+/**
+ * Appends one captured response (method, path with query, status, the response's
+ * Stripe-Version, raw body).
+ */
+export function record(method, url, status, body, source, version = null) {
   const u = new URL(url);
   const line = JSON.stringify({
     lib: 'node',
@@ -40,6 +146,7 @@ export function record(method, url, status, body, source) {
     method: method.toUpperCase(),
     path: u.pathname + u.search,
     status,
+    version,
     body,
   });
   // One write per line, opened with O_APPEND: lines from parallel test files never mix.
@@ -61,8 +168,12 @@ export function makeClient(apiKey, config = {}) {
     const res = await fetch(url, init);
     const text = await res.clone().text();
     const method = init.method || 'GET';
-    record(method, String(url), res.status, text, 'stripe-node');
+    const version = res.headers.get('stripe-version');
+    record(method, String(url), res.status, text, 'stripe-node', version);
     requests.push([method.toUpperCase(), String(url), res.status]);
+    if (version !== (config.apiVersion ?? STRIPE_VERSION)) {
+      versionMismatches.push(`${method} ${url} -> ${res.status} came with Stripe-Version ${version}`);
+    }
     return res;
   };
   const client = new Stripe(apiKey, {
@@ -72,6 +183,7 @@ export function makeClient(apiKey, config = {}) {
     maxNetworkRetries: 0,
     telemetry: false,
     httpClient: Stripe.createFetchHttpClient(recordingFetch),
+    apiVersion: STRIPE_VERSION,
     ...config,
   });
   Object.defineProperty(client, 'conformanceRequests', { value: requests });
@@ -90,7 +202,7 @@ export async function rawRequest(method, pathAndQuery, { apiKey, body, headers =
   const url = BASE_URL + pathAndQuery;
   const res = await fetch(url, { method, headers: h, body });
   const text = await res.text();
-  record(method, url, res.status, text, 'raw');
+  record(method, url, res.status, text, 'raw', res.headers.get('stripe-version'));
   let json = null;
   try {
     json = JSON.parse(text);

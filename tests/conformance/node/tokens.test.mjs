@@ -4,7 +4,14 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BASE_URL, makeClient, newTestKey, rawRequest } from './helpers.mjs';
+import {
+  BASE_URL,
+  assertCountryFilter,
+  countryFilter,
+  makeClient,
+  newTestKey,
+  rawRequest,
+} from './helpers.mjs';
 
 async function tokenSession(stripe) {
   const account = await stripe.accounts.create({
@@ -14,9 +21,11 @@ async function tokenSession(stripe) {
   });
   const session = await stripe.financialConnections.sessions.create({
     account_holder: { type: 'account', account: account.id },
-    filters: { country: 'US' },
+    // filters[country] from 2026-09-30.endive on, filters[countries] before.
+    filters: countryFilter('US'),
     permissions: ['ownership', 'payment_method'],
   });
+  assertCountryFilter(session, 'US');
   const done = await fetch(`${BASE_URL}/_fcmock/sessions/${session.id}/complete`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json' },

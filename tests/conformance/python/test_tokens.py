@@ -9,7 +9,14 @@ import json
 import pytest
 import stripe
 
-from conftest import BASE_URL, _opener, raw_request  # noqa: F401  (shared helpers)
+from conftest import (  # noqa: F401  (shared helpers)
+    BASE_URL,
+    STRIPE_VERSION,
+    _opener,
+    assert_country_filter,
+    country_filter,
+    raw_request,
+)
 
 import urllib.request
 
@@ -36,10 +43,12 @@ def token_session(client: stripe.StripeClient):
     session = client.v1.financial_connections.sessions.create(
         params={
             "account_holder": {"type": "account", "account": account.id},
-            "filters": {"country": "US"},
+            # filters[country] from 2026-09-30.endive on, filters[countries] before.
+            "filters": country_filter("US"),
             "permissions": ["ownership", "payment_method"],
         }
     )
+    assert_country_filter(session, "US")
     complete(session.id, {"outcome": "success", "accounts": ["success"]})
     receipt = raw_request(
         "GET",
@@ -67,7 +76,12 @@ def test_the_token_flow_ends_with_a_btok_that_token_retrieve_reads(client):
 
 
 def test_token_retrieve_works_through_the_global_api_base(api_key):
-    client = stripe.StripeClient(api_key, base_addresses={"api": BASE_URL}, max_network_retries=0)
+    client = stripe.StripeClient(
+        api_key,
+        base_addresses={"api": BASE_URL},
+        max_network_retries=0,
+        stripe_version=STRIPE_VERSION,
+    )
     _, token_id = token_session(client)
     old_key, old_base = stripe.api_key, stripe.api_base
     stripe.api_key, stripe.api_base = api_key, BASE_URL

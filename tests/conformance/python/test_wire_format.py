@@ -13,7 +13,7 @@ import secrets
 
 import stripe
 
-from conftest import raw_request
+from conftest import STRIPE_VERSION, raw_request
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
@@ -76,7 +76,8 @@ def test_stripe_version_defaults_to_a_dated_version_when_none_is_asked_for(api_k
 
 def test_the_library_sees_its_own_api_version_echoed(client):
     cus = client.v1.customers.create()
-    assert cus.last_response.headers.get("Stripe-Version") == stripe.api_version
+    # The pinned version, or the one forced with FCMOCK_STRIPE_VERSION (conftest.py).
+    assert cus.last_response.headers.get("Stripe-Version") == STRIPE_VERSION == stripe.api_version
     assert cus.last_response.request_id.startswith("req_")
 
 

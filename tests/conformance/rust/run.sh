@@ -3,13 +3,15 @@
 # 2026-09-30.endive) against a running fcmock.
 #
 #   FCMOCK_URL=http://127.0.0.1:PORT FCMOCK_CAPTURE_DIR=target/conformance \
-#     bash tests/conformance/rust/run.sh [extra cargo test arguments, e.g. -- the_whole_flow_without_filters]
+#     bash tests/conformance/rust/run.sh [extra cargo test arguments, e.g. -- --nocapture]
 #
 # Environment:
 #   FCMOCK_URL           base URL of a running fcmock (required)
 #   FCMOCK_CAPTURE_DIR   where responses-rust.jsonl goes (default: <repo>/target/conformance);
 #                        the file is emptied first, then every response is appended
-#   CARGO_TARGET_DIR     build directory (default: <repo>/target/conformance-rust)
+#   FCMOCK_RUST_TARGET_DIR  build directory (default: <repo>/target/conformance-rust). An
+#                        exported CARGO_TARGET_DIR (fcmock's own build) is not used: this
+#                        crate's build stays apart, inside the repo's target/
 #   CARGO_ARGS           extra arguments for cargo before `test` (e.g. --offline)
 #
 # Needs `cargo` (Rust 1.89+, async-stripe's MSRV) on PATH; fails (exit 2) without it, never
@@ -38,7 +40,7 @@ fi
 export FCMOCK_CAPTURE_DIR
 mkdir -p "$FCMOCK_CAPTURE_DIR" || die "cannot create $FCMOCK_CAPTURE_DIR"
 rm -f "$FCMOCK_CAPTURE_DIR/responses-rust.jsonl"
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target/conformance-rust}"
+export CARGO_TARGET_DIR="${FCMOCK_RUST_TARGET_DIR:-$ROOT/target/conformance-rust}"
 
 printf '==> async-stripe suite against %s (capture: %s/responses-rust.jsonl)\n' "$FCMOCK_URL" "$FCMOCK_CAPTURE_DIR"
 cd "$HERE" || die "cannot cd to $HERE"

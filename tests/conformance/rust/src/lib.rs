@@ -5,7 +5,7 @@
 //! the `Client` is built with `ClientBuilder::new(key).url(proxy)`, the proxy forwards every
 //! request to `FCMOCK_URL` unchanged and appends the response it got back, raw, as one line of
 //! `$FCMOCK_CAPTURE_DIR/responses-rust.jsonl` (the format the Python, Node and Java suites
-//! write, for `../validate_responses.py`). Control-API calls (`/_fcmock/…`) are plain hyper
+//! write, with the response's `Stripe-Version` as `"version"`, for `../validate_responses.py`). Control-API calls (`/_fcmock/…`) are plain hyper
 //! requests through the same proxy, recorded with `"source":"raw"`.
 //!
 //! Environment:
@@ -46,6 +46,9 @@ pub struct Captured {
     pub body: String,
     /// The request's `Stripe-Version` header (not written to the capture file).
     pub stripe_version: Option<String>,
+    /// The response's `Stripe-Version` header: the version fcmock rendered it at (the
+    /// capture line's `"version"`, null when absent).
+    pub version: Option<String>,
 }
 
 /// fcmock's base URL: `FCMOCK_URL`, else http://127.0.0.1:12111 (no trailing slash).
@@ -81,6 +84,10 @@ fn record(test: &str, c: &Captured) {
     line.insert(
         "status".into(),
         Value::Number(Number::U64(u64::from(c.status))),
+    );
+    line.insert(
+        "version".into(),
+        c.version.clone().map_or(Value::Null, Value::String),
     );
     line.insert("body".into(), Value::String(c.body.clone()));
     let mut text = json::to_string(&Value::Object(line));
@@ -183,6 +190,15 @@ impl Fcmock {
             .into_iter()
             .filter(|c| c.source == "async-stripe")
             .map(|c| c.stripe_version)
+            .collect()
+    }
+
+    /// The `Stripe-Version` of every response async-stripe itself received so far.
+    pub fn versions_received(&self) -> Vec<Option<String>> {
+        self.captured()
+            .into_iter()
+            .filter(|c| c.source == "async-stripe")
+            .map(|c| c.version)
             .collect()
     }
 
@@ -317,6 +333,11 @@ impl Proxy {
                 (502, Vec::new(), Bytes::from(body))
             }
         };
+        let version = headers
+            .iter()
+            .find(|(name, _)| name.as_str() == "stripe-version")
+            .and_then(|(_, value)| value.to_str().ok())
+            .map(str::to_owned);
         let captured = Captured {
             source,
             method: parts.method.to_string(),
@@ -324,6 +345,7 @@ impl Proxy {
             status,
             body: String::from_utf8_lossy(&bytes).into_owned(),
             stripe_version,
+            version,
         };
         record(&self.test, &captured);
         self.log

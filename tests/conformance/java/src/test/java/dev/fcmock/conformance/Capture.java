@@ -16,8 +16,10 @@ import java.util.Map;
 /**
  * Appends one JSON line per HTTP response to {@code $FCMOCK_CAPTURE_DIR/responses-java.jsonl},
  * in the format of the Python and Node suites: {@code {"lib","source","test","method","path",
- * "status","body"}}, where {@code path} carries the query and {@code body} is the raw text.
- * {@code tests/conformance/validate_responses.py} checks each body against Stripe's schemas.
+ * "status","version","body"}}, where {@code path} carries the query, {@code version} is the
+ * response's {@code Stripe-Version} header (null when absent) and {@code body} is the raw text.
+ * {@code tests/conformance/validate_responses.py} checks each body against Stripe's schemas of
+ * that version.
  */
 final class Capture {
   private static final Gson GSON = new GsonBuilder().disableHtmlEscaping().serializeNulls().create();
@@ -38,9 +40,12 @@ final class Capture {
     return Paths.get(base).toAbsolutePath().resolve("../../../target/conformance").normalize();
   }
 
-  /** Records one response. {@code source} is "stripe-java" or "raw" (plain HTTP from a test). */
+  /**
+   * Records one response. {@code source} is "stripe-java" or "raw" (plain HTTP from a test);
+   * {@code version} the response's Stripe-Version header, or null.
+   */
   static void record(
-      String test, String source, String method, URI url, int status, String body) {
+      String test, String source, String method, URI url, int status, String version, String body) {
     String path = url.getRawPath();
     if (url.getRawQuery() != null) {
       path += "?" + url.getRawQuery();
@@ -52,6 +57,7 @@ final class Capture {
     line.put("method", method.toUpperCase());
     line.put("path", path);
     line.put("status", status);
+    line.put("version", version);
     line.put("body", body);
     String json = GSON.toJson(line) + "\n";
     synchronized (LOCK) {

@@ -137,7 +137,14 @@ final class Fcmock {
       Thread.currentThread().interrupt();
       throw new AssertionError("interrupted during " + method + " " + uri, e);
     }
-    Capture.record(testName, "raw", method, uri, resp.statusCode(), resp.body());
+    Capture.record(
+        testName,
+        "raw",
+        method,
+        uri,
+        resp.statusCode(),
+        resp.headers().firstValue("Stripe-Version").orElse(null),
+        resp.body());
     return new RawResponse(resp.statusCode(), resp.headers(), resp.body());
   }
 

@@ -15,7 +15,9 @@ import java.util.List;
 
 /**
  * stripe-java's default {@link HttpURLConnectionClient}, recording every response the library
- * receives (see {@link Capture}) before handing it back unchanged.
+ * receives (see {@link Capture}) before handing it back unchanged. A response whose {@code
+ * Stripe-Version} is not the one the request sent fails the test (an {@link AssertionError}
+ * out of the library call): fcmock renders every response at the request's version.
  */
 final class RecordingHttpClient extends HttpClient {
   /** What one exchange looked like, for tests that look at the requests made. */
@@ -45,11 +47,19 @@ final class RecordingHttpClient extends HttpClient {
           request.method().name(),
           request.url().toURI(),
           response.code(),
+          response.headers().firstValue("Stripe-Version").orElse(null),
           response.body());
     } catch (URISyntaxException e) {
       throw new IllegalStateException("unparseable request URL " + request.url(), e);
     }
     exchanges.add(new Exchange(request.method().name(), request.url().toString(), response.code()));
+    String sent = request.headers().firstValue("Stripe-Version").orElse(null);
+    String got = response.headers().firstValue("Stripe-Version").orElse(null);
+    if (sent != null && !sent.equals(got)) {
+      throw new AssertionError(
+          request.method().name() + " " + request.url() + " -> " + response.code()
+              + " came with Stripe-Version " + got + ", the request sent " + sent);
+    }
     return response;
   }
 

@@ -48,9 +48,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * when the event's {@code api_version} is of the library's release train ({@link
  * Stripe#API_VERSION}, {@code 2026-07-29.dahlia} for 33.3.0); Stripe renders each event at the
  * endpoint's {@code api_version} (or the account's default), which for an endpoint created by
- * this library is its pinned version. If fcmock sends another version that is a server bug.
- * With {@code FCMOCK_STRICT_EVENT_VERSION=1} the tests insist on the safe path; otherwise they
- * report the mismatch on stderr and fall back to {@code deserializeUnsafe()}.
+ * this library is its pinned version. The tests check that every delivered event carries the
+ * version Stripe would use and that the safe path decodes it; a mismatch is a server bug and
+ * fails the test.
  */
 @ExtendWith(Fcmock.Extension.class)
 class WebhooksTest {
@@ -61,9 +61,6 @@ class WebhooksTest {
           "financial_connections.account.refreshed_ownership",
           "financial_connections.account.refreshed_transactions",
           "financial_connections.account.disconnected");
-
-  static final boolean STRICT_EVENT_VERSION =
-      "1".equals(System.getenv("FCMOCK_STRICT_EVENT_VERSION"));
 
   /** A webhook receiver answering each POST with the next scripted status (then 200). */
   static final class Receiver implements AutoCloseable {
@@ -126,57 +123,67 @@ class WebhooksTest {
   }
 
   /**
-   * The event's {@code data.object} as stripe-java gives it to an app. The safe path, {@code
-   * getObject()}, is empty when the event's api_version is not of the library's release train:
-   * that is a server bug (see the class comment). Strict mode fails on it; otherwise the
-   * mismatch is printed and {@code deserializeUnsafe()} is used so the rest of the flow is still
-   * checked.
+   * The event's {@code data.object} as stripe-java gives it to an app, through the safe path,
+   * {@code getObject()}: empty when the event's api_version is not of the library's release
+   * train, which for an endpoint at the library's own version would be a server bug (see the
+   * class comment), so it fails the test.
    */
-  static StripeObject dataObject(Event event) throws Exception {
+  static StripeObject dataObject(Event event) {
     checkApiVersion(event, Stripe.API_VERSION);
-    EventDataObjectDeserializer d = event.getDataObjectDeserializer();
-    Optional<StripeObject> safe = d.getObject();
-    if (safe.isPresent()) {
-      return safe.get();
-    }
-    String why =
-        "event "
-            + event.getId()
-            + " ("
-            + event.getType()
-            + ") has api_version "
-            + event.getApiVersion()
-            + ", stripe-java "
-            + Stripe.VERSION
-            + " is pinned to "
-            + Stripe.API_VERSION
-            + ": getDataObjectDeserializer().getObject() is empty (server bug: fcmock should"
-            + " render events at the endpoint's/library's API version)";
-    if (STRICT_EVENT_VERSION) {
-      throw new AssertionError(why);
-    }
-    System.err.println("WARNING (FCMOCK_STRICT_EVENT_VERSION unset, falling back to deserializeUnsafe): " + why);
-    // Fallback only for the known api_version mismatch: decode with the library's own models
-    // regardless of the version. Everything below is still asserted on the decoded object.
-    return d.deserializeUnsafe();
+    Optional<StripeObject> safe = event.getDataObjectDeserializer().getObject();
+    assertTrue(
+        safe.isPresent(),
+        () ->
+            "event "
+                + event.getId()
+                + " ("
+                + event.getType()
+                + ") has api_version "
+                + event.getApiVersion()
+                + ", stripe-java "
+                + Stripe.VERSION
+                + " is pinned to "
+                + Stripe.API_VERSION
+                + ": getDataObjectDeserializer().getObject() is empty");
+    return safe.get();
   }
 
   /**
-   * Stripe renders an event at the api_version of the endpoint it is delivered to. A
-   * difference is a server bug: it fails in strict mode and is printed otherwise.
+   * The event's {@code data.object} whatever its api_version: the safe path when the event is
+   * of the library's release train (the part after the date), else {@code deserializeUnsafe()}
+   * after checking that the safe path refuses it, as stripe-java documents.
    */
+  static StripeObject decode(Event event) throws Exception {
+    if (train(event.getApiVersion()).equals(train(Stripe.API_VERSION))) {
+      return dataObject(event);
+    }
+    EventDataObjectDeserializer d = event.getDataObjectDeserializer();
+    assertTrue(
+        d.getObject().isEmpty(),
+        () -> "an event at " + event.getApiVersion() + " is not safe for stripe-java at " + Stripe.API_VERSION);
+    return d.deserializeUnsafe();
+  }
+
+  /** A version's release train: {@code dahlia} for {@code 2026-07-29.dahlia}. */
+  static String train(String version) {
+    return version == null ? "" : version.substring(version.indexOf('.') + 1);
+  }
+
+  /** The account's default API version: what fcmock answers a request without Stripe-Version at. */
+  static String accountDefaultVersion(Fcmock fc) {
+    Fcmock.RawResponse r =
+        fc.raw("GET", "/v1/customers?limit=1", null, Map.of("Authorization", "Bearer " + fc.apiKey));
+    assertEquals(200, r.status(), r.text());
+    return r.header("Stripe-Version").orElseThrow();
+  }
+
+  /** Stripe renders an event at the api_version of the endpoint it is delivered to. */
   static void checkApiVersion(Event event, String expected) {
-    if (expected.equals(event.getApiVersion())) {
-      return;
-    }
-    String why =
-        "event " + event.getId() + " (" + event.getType() + ") was delivered with api_version "
-            + event.getApiVersion() + "; Stripe would render it at " + expected
-            + " (server bug)";
-    if (STRICT_EVENT_VERSION) {
-      throw new AssertionError(why);
-    }
-    System.err.println("WARNING (FCMOCK_STRICT_EVENT_VERSION unset): " + why);
+    assertEquals(
+        expected,
+        event.getApiVersion(),
+        () -> "event " + event.getId() + " (" + event.getType() + ") was delivered with api_version "
+            + event.getApiVersion() + "; Stripe would render it at " + expected);
   }
 
   @Test
@@ -319,11 +326,17 @@ class WebhooksTest {
       assertEquals(1, flushed.get("delivered").getAsInt(), flushed.toString());
       assertEquals(0, flushed.get("failed").getAsInt(), flushed.toString());
 
+      // An endpoint without api_version gets events at the account's default version, the
+      // one a request without Stripe-Version is answered at (fcmock: its --api-version, the
+      // latest release unless set), which need not be stripe-java's own.
+      assertNull(endpoint.getApiVersion());
+      String accountDefault = accountDefaultVersion(fc);
       List<Event> events = verifiedEvents(receiver, endpoint.getSecret());
       assertEquals(3, events.size());
       for (Event e : events) {
         assertEquals(events.get(0).getId(), e.getId());
-        Customer c = assertInstanceOf(Customer.class, dataObject(e));
+        checkApiVersion(e, accountDefault);
+        Customer c = assertInstanceOf(Customer.class, decode(e));
         assertEquals(customer.getId(), c.getId());
         assertNull(c.getEmail());
       }
@@ -338,9 +351,7 @@ class WebhooksTest {
   /**
    * An endpoint pinned to an older release train ({@code 2025-12-15.clover}) gets its events
    * rendered at that version by Stripe, so stripe-java 33.x (dahlia) must refuse the safe
-   * deserialization and leave {@code deserializeUnsafe()} as the app's only option. fcmock
-   * 0.x (baseline) renders every event at {@code 2026-07-29.dahlia} whatever the endpoint says:
-   * a server bug, asserted only with FCMOCK_STRICT_EVENT_VERSION=1 (printed otherwise).
+   * deserialization and leave {@code deserializeUnsafe()} as the app's only option.
    */
   @Test
   void anEndpointPinnedToAnOlderVersionGetsEventsAtThatVersion(Fcmock fc) throws Exception {
@@ -367,9 +378,7 @@ class WebhooksTest {
       assertEquals("customer.created", event.getType());
       checkApiVersion(event, "2025-12-15.clover");
       EventDataObjectDeserializer d = event.getDataObjectDeserializer();
-      if ("2025-12-15.clover".equals(event.getApiVersion())) {
-        assertTrue(d.getObject().isEmpty(), "a clover event is not safe for a dahlia library");
-      }
+      assertTrue(d.getObject().isEmpty(), "a clover event is not safe for a dahlia library");
       Customer c = assertInstanceOf(Customer.class, d.deserializeUnsafe());
       assertEquals(customer.getId(), c.getId());
     }
