@@ -66,6 +66,10 @@ EXTRA_ENDPOINTS: list[tuple[str, str, Any]] = [
     ("GET", "/v1/webhook_endpoints/{id}", "webhook_endpoint"),
     ("POST", "/v1/webhook_endpoints/{id}", "webhook_endpoint"),
     ("DELETE", "/v1/webhook_endpoints/{id}", "deleted_webhook_endpoint"),
+    ("GET", "/v1/customers/search", ("search_result", "customer")),
+    ("GET", "/v1/customers/{customer}/payment_methods/{payment_method}", "payment_method"),
+    ("GET", "/v1/accounts/{account}/external_accounts", ("list", "bank_account")),
+    ("GET", "/v1/accounts/{account}/external_accounts/{id}", "bank_account"),
 ]
 
 # Responses that are not Stripe's public v1 API and so have no schema to check against:
@@ -145,19 +149,29 @@ class Schemas:
                 self.routes.append((method, template_regex(template), template, None))
                 continue
             if isinstance(target, tuple):
+                kind = target[0]
                 schema = {
                     "type": "object",
                     "required": ["data", "has_more", "object", "url"],
                     "properties": {
                         "data": {"type": "array", "items": {"$ref": f"#/definitions/{name}"}},
                         "has_more": {"type": "boolean"},
-                        "object": {"type": "string", "enum": ["list"]},
+                        "object": {"type": "string", "enum": [kind]},
                         "url": {"type": "string"},
                     },
                 }
+                if kind == "search_result":
+                    # Stripe's search_result: `next_page` (null on the last page) and
+                    # `total_count` only when expanded (API reference, Search).
+                    schema["required"].append("next_page")
+                    schema["properties"]["next_page"] = {"type": ["string", "null"]}
+                    schema["properties"]["total_count"] = {"type": "integer"}
             else:
                 schema = {"$ref": f"#/definitions/{name}"}
             self.routes.append((method, template_regex(template), template, schema))
+        # As fcmock's router does: the template with more literal segments wins, so
+        # /v1/customers/search is not taken for /v1/customers/{customer}.
+        self.routes.sort(key=lambda r: -sum(1 for p in r[2].split("/") if p and not p.startswith("{")))
         for name, endpoints in missing.items():
             self.notes.append(
                 f"note: schemas.draft7.json has no `{name}`; responses of "

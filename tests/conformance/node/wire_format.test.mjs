@@ -105,12 +105,12 @@ test('an unknown route is a 404 in stripes error shape', async () => {
   assertStandardHeaders(r);
 });
 
-test('a wrong method on a known route is a 405 in stripes error shape', async () => {
-  // fcmock answers 405 (DESIGN §3); real Stripe is believed to answer 404 "Unrecognized
-  // request URL (DELETE: /v1/customers)". Either way the body must be Stripe's shape.
+test('a wrong method on a known route is stripes 404 unrecognized url', async () => {
+  // Stripe answers a wrong method on a real path as an unknown URL (404).
   const r = await rawRequest('DELETE', '/v1/customers', { apiKey: newTestKey() });
-  const err = assertStripeErrorShape(r, 405);
+  const err = assertStripeErrorShape(r, 404);
   assert.equal(err.type, 'invalid_request_error');
+  assert.ok(err.message.startsWith('Unrecognized request URL (DELETE: /v1/customers)'), err.message);
   assertStandardHeaders(r);
 });
 
