@@ -485,7 +485,7 @@ fn orchestrate() {
 
     // Setup: one customer, one completed session with its accounts refreshed and settled.
     let customer = str_field(
-        &call(port, "POST", "/v1/customers", "email=a%40b.c&name=Jenny"),
+        &call(port, "POST", "/v1/customers", "email=a%40b.co&name=Jenny"),
         "/id",
     );
     let session_body = format!(
@@ -543,7 +543,7 @@ fn orchestrate() {
             "(c) POST /v1/customers",
             "POST",
             "/v1/customers".into(),
-            "email=a%40b.c&name=Jenny",
+            "email=a%40b.co&name=Jenny",
             Some(4.0),
         ),
         form_scenario(

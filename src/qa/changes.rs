@@ -5,7 +5,7 @@
 //! It counts, it does not describe: a reader that sees the number move reads the state again.
 //! Bumping is one atomic add and a wake-up, cheap enough for the request path.
 
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 use tokio::sync::Notify;
 
@@ -15,6 +15,8 @@ pub struct Changes {
     seq: AtomicU64,
     closed: AtomicBool,
     notify: Notify,
+    /// Open waits: with none (no dashboard open), a bump skips the wake-up and its lock.
+    waiting: AtomicUsize,
 }
 
 impl Default for Changes {
@@ -24,6 +26,7 @@ impl Default for Changes {
             seq: AtomicU64::new(1),
             closed: AtomicBool::new(false),
             notify: Notify::new(),
+            waiting: AtomicUsize::new(0),
         }
     }
 }
@@ -32,7 +35,11 @@ impl Changes {
     /// Records that something changed, and wakes every waiter.
     pub fn bump(&self) {
         self.seq.fetch_add(1, Ordering::SeqCst);
-        self.notify.notify_waiters();
+        // SeqCst on both sides: either a waiter registered before this load (and is woken),
+        // or it reads the new counter after registering (and does not sleep).
+        if self.waiting.load(Ordering::SeqCst) > 0 {
+            self.notify.notify_waiters();
+        }
     }
 
     /// The counter now.
@@ -45,6 +52,8 @@ impl Changes {
     /// before a restart, and is answered at once. Returns the counter.
     pub async fn wait_past(&self, since: u64, timeout: Duration) -> u64 {
         let deadline = tokio::time::Instant::now() + timeout;
+        self.waiting.fetch_add(1, Ordering::SeqCst);
+        let _registered = Registered(&self.waiting);
         loop {
             let notified = self.notify.notified();
             tokio::pin!(notified);
@@ -64,6 +73,15 @@ impl Changes {
     pub fn close(&self) {
         self.closed.store(true, Ordering::SeqCst);
         self.notify.notify_waiters();
+    }
+}
+
+/// Counts one open wait for as long as it lives (a dropped long-poll included).
+struct Registered<'a>(&'a AtomicUsize);
+
+impl Drop for Registered<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
     }
 }
 

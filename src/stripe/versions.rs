@@ -49,6 +49,13 @@ const RELEASES: &[&str] = &[
     "2026-11-18.endive",
 ];
 
+/// The dates of [`RELEASES`], as `YYYYMMDD`, for comparisons that need no parsing.
+const RELEASE_DATES: [u32; 27] = [
+    20240930, 20241028, 20241120, 20241218, 20250127, 20250224, 20250331, 20250430, 20250528,
+    20250630, 20250730, 20250827, 20250930, 20251029, 20251117, 20251215, 20260128, 20260225,
+    20260325, 20260422, 20260527, 20260624, 20260729, 20260826, 20260930, 20261028, 20261118,
+];
+
 /// The first named release; every version before it is a bare date.
 const FIRST_NAMED: u32 = 20240930;
 
@@ -86,9 +93,8 @@ impl ApiVersion {
             return None;
         }
         if let Some(i) = RELEASES.iter().position(|r| *r == head) {
-            let date = parse_date(&head[..10]).expect("RELEASES hold valid dates");
             return Some(ApiVersion {
-                date,
+                date: RELEASE_DATES[i],
                 release: Some(i as u8),
             });
         }
@@ -239,17 +245,22 @@ impl Change {
 
     /// The release that introduced the change.
     pub fn since(self) -> ApiVersion {
-        let name = match self {
-            Change::CustomerDiscountParams => "2025-03-31.basil",
-            Change::CustomerNames => "2025-09-30.clover",
-            Change::AccountNumbers => "2025-11-17.clover",
-            Change::CustomerAccount => "2025-12-15.clover",
-            Change::AccountStatusDetails => "2026-06-24.dahlia",
-            Change::SessionConfiguration => "2026-07-29.dahlia",
-            Change::SessionCountryShown => "2026-08-26.dahlia",
-            Change::SessionCountry | Change::SessionDefaults => "2026-09-30.endive",
+        let index = match self {
+            Change::CustomerDiscountParams => 6,
+            Change::CustomerNames => 12,
+            Change::AccountNumbers => 14,
+            Change::CustomerAccount => 15,
+            Change::AccountStatusDetails => 21,
+            Change::SessionConfiguration => 22,
+            Change::SessionCountryShown => 23,
+            Change::SessionCountry | Change::SessionDefaults => 24,
         };
-        ApiVersion::parse(name).expect("a change names a known release")
+        // An index into RELEASES rather than a name to parse: `sees` runs for every rendered
+        // object and every version-gated parameter (a unit test checks each index).
+        ApiVersion {
+            date: RELEASE_DATES[index],
+            release: Some(index as u8),
+        }
     }
 
     /// Turns one rendered object (a JSON map with this `object` value) into its shape before
@@ -386,8 +397,35 @@ mod tests {
     }
 
     #[test]
+    fn each_change_names_the_release_the_changelog_gives() {
+        let named: Vec<(Change, &str)> = Change::ALL
+            .iter()
+            .map(|c| (*c, RELEASES[c.since().release.expect("a release") as usize]))
+            .collect();
+        assert_eq!(
+            named,
+            [
+                (Change::CustomerDiscountParams, "2025-03-31.basil"),
+                (Change::CustomerNames, "2025-09-30.clover"),
+                (Change::AccountNumbers, "2025-11-17.clover"),
+                (Change::CustomerAccount, "2025-12-15.clover"),
+                (Change::AccountStatusDetails, "2026-06-24.dahlia"),
+                (Change::SessionConfiguration, "2026-07-29.dahlia"),
+                (Change::SessionCountryShown, "2026-08-26.dahlia"),
+                (Change::SessionCountry, "2026-09-30.endive"),
+                (Change::SessionDefaults, "2026-09-30.endive"),
+            ]
+        );
+        for change in Change::ALL {
+            assert_eq!(Some(change.since()), ApiVersion::parse(&change.since().to_string()));
+        }
+    }
+
+    #[test]
     fn releases_are_in_date_order_and_the_last_is_latest() {
         let parsed: Vec<ApiVersion> = RELEASES.iter().map(|r| v(r)).collect();
+        let dates: Vec<u32> = parsed.iter().map(|p| p.date).collect();
+        assert_eq!(dates, RELEASE_DATES);
         assert!(parsed.windows(2).all(|w| w[0] < w[1]));
         assert_eq!(parsed.last(), Some(&ApiVersion::LATEST));
         assert_eq!(ApiVersion::LATEST.to_string(), "2026-11-18.endive");
