@@ -417,7 +417,10 @@ mod tests {
             ]
         );
         for change in Change::ALL {
-            assert_eq!(Some(change.since()), ApiVersion::parse(&change.since().to_string()));
+            assert_eq!(
+                Some(change.since()),
+                ApiVersion::parse(&change.since().to_string())
+            );
         }
     }
 

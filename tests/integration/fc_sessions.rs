@@ -2,7 +2,9 @@
 //! control API (success, cancel, failure, a down bank), filters and prefetch, and the
 //! errors of a bad create.
 
-use crate::support::{form, ids, snapshot_settings, TestServer, ALL_PERMISSIONS, CREATED, KEY};
+use crate::support::{
+    form, ids, snapshot_settings, TestResponse, TestServer, ALL_PERMISSIONS, CREATED, KEY,
+};
 use fcmock::model::financial_connections::SessionStatus;
 use serde_json::{json, Value};
 
@@ -35,6 +37,19 @@ fn recorded_outcome(server: &TestServer, id: &str) -> (SessionStatus, Option<Str
     let session = ns.sessions.get(id).expect("the session is stored");
     let failure = session.failure.map(|f| f.as_str().to_string());
     (session.status, failure)
+}
+
+/// `POST /v1/financial_connections/sessions` for `customer` with these further pairs,
+/// whatever the answer.
+async fn post_session(server: &TestServer, customer: &str, pairs: &[(&str, &str)]) -> TestResponse {
+    let mut all = vec![
+        ("account_holder[type]", "customer"),
+        ("account_holder[customer]", customer),
+    ];
+    all.extend_from_slice(pairs);
+    server
+        .post("/v1/financial_connections/sessions", KEY, &form(&all))
+        .await
 }
 
 /// The ids of the accounts `GET /v1/financial_connections/accounts?session=…` lists.
@@ -406,18 +421,12 @@ async fn a_session_with_an_unknown_parameter_is_refused_with_parameter_unknown()
     let server = TestServer::start_fc().await;
     let customer = customer(&server).await;
 
-    let response = server
-        .post(
-            "/v1/financial_connections/sessions",
-            KEY,
-            &form(&[
-                ("account_holder[type]", "customer"),
-                ("account_holder[customer]", &customer),
-                ("permissions[]", "balances"),
-                ("colour", "blue"),
-            ]),
-        )
-        .await;
+    let response = post_session(
+        &server,
+        &customer,
+        &[("permissions[]", "balances"), ("colour", "blue")],
+    )
+    .await;
 
     assert_eq!(response.status, 400, "{}", response.text);
     assert_eq!(response.error("code"), Some("parameter_unknown"));
@@ -665,18 +674,15 @@ async fn a_prefetch_outside_stripes_values_is_refused_naming_them() {
     let server = TestServer::start_fc().await;
     let customer = customer(&server).await;
 
-    let response = server
-        .post(
-            "/v1/financial_connections/sessions",
-            KEY,
-            &form(&[
-                ("account_holder[type]", "customer"),
-                ("account_holder[customer]", &customer),
-                ("permissions[]", "payment_method"),
-                ("prefetch[]", "payment_method"),
-            ]),
-        )
-        .await;
+    let response = post_session(
+        &server,
+        &customer,
+        &[
+            ("permissions[]", "payment_method"),
+            ("prefetch[]", "payment_method"),
+        ],
+    )
+    .await;
 
     assert_eq!(response.status, 400, "{}", response.text);
     assert_eq!(response.error("type"), Some("invalid_request_error"));

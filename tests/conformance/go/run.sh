@@ -26,15 +26,9 @@ want_go="$(sed -n 's/^go //p' "$HERE/go.mod")"
 have_go="$(go env GOVERSION 2>/dev/null)"
 [[ -n "$have_go" ]] || die "go env GOVERSION printed nothing"
 
-[[ -n "${FCMOCK_URL:-}" ]] || die "FCMOCK_URL is not set (e.g. FCMOCK_URL=http://127.0.0.1:12111)"
-export FCMOCK_URL
-if [[ -z "${FCMOCK_CAPTURE_DIR:-}" ]]; then
-  FCMOCK_CAPTURE_DIR="$ROOT/target/conformance"
-fi
-[[ "$FCMOCK_CAPTURE_DIR" = /* ]] || FCMOCK_CAPTURE_DIR="$PWD/$FCMOCK_CAPTURE_DIR"
-export FCMOCK_CAPTURE_DIR
-mkdir -p "$FCMOCK_CAPTURE_DIR" || die "cannot create $FCMOCK_CAPTURE_DIR"
-rm -f "$FCMOCK_CAPTURE_DIR/responses-go.jsonl"
+# shellcheck source=tests/conformance/suite_env.sh
+source "$HERE/../suite_env.sh"
+suite_env responses-go.jsonl
 
 printf '==> stripe-go suite (%s, go.mod asks for go %s) against %s (capture: %s/responses-go.jsonl)\n' \
   "$have_go" "$want_go" "$FCMOCK_URL" "$FCMOCK_CAPTURE_DIR"

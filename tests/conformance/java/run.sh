@@ -26,15 +26,9 @@ java_major="$(java -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.s
 [[ "${java_major%%.*}" =~ ^[0-9]+$ && "${java_major%%.*}" -ge 17 ]] \
   || die "java ${java_major:-?} found; the suite needs Java 17 or newer"
 
-[[ -n "${FCMOCK_URL:-}" ]] || die "FCMOCK_URL is not set (e.g. FCMOCK_URL=http://127.0.0.1:12111)"
-export FCMOCK_URL
-if [[ -z "${FCMOCK_CAPTURE_DIR:-}" ]]; then
-  FCMOCK_CAPTURE_DIR="$ROOT/target/conformance"
-fi
-[[ "$FCMOCK_CAPTURE_DIR" = /* ]] || FCMOCK_CAPTURE_DIR="$PWD/$FCMOCK_CAPTURE_DIR"
-export FCMOCK_CAPTURE_DIR
-mkdir -p "$FCMOCK_CAPTURE_DIR" || die "cannot create $FCMOCK_CAPTURE_DIR"
-rm -f "$FCMOCK_CAPTURE_DIR/responses-java.jsonl"
+# shellcheck source=tests/conformance/suite_env.sh
+source "$HERE/../suite_env.sh"
+suite_env responses-java.jsonl
 
 printf '==> stripe-java suite against %s (capture: %s/responses-java.jsonl)\n' "$FCMOCK_URL" "$FCMOCK_CAPTURE_DIR"
 # -q hides Maven's own chatter (downloads, compiler, build banners); the one logger raised back

@@ -31,15 +31,9 @@ rustc_minor="$(rustc --version 2>/dev/null | sed -n 's/^rustc 1\.\([0-9]*\).*/\1
 [[ "$rustc_minor" =~ ^[0-9]+$ && "$rustc_minor" -ge 89 ]] \
   || die "rustc $(rustc --version 2>/dev/null || echo '?') found; async-stripe 1.0.0-rc.10 needs Rust 1.89 or newer"
 
-[[ -n "${FCMOCK_URL:-}" ]] || die "FCMOCK_URL is not set (e.g. FCMOCK_URL=http://127.0.0.1:12111)"
-export FCMOCK_URL
-if [[ -z "${FCMOCK_CAPTURE_DIR:-}" ]]; then
-  FCMOCK_CAPTURE_DIR="$ROOT/target/conformance"
-fi
-[[ "$FCMOCK_CAPTURE_DIR" = /* ]] || FCMOCK_CAPTURE_DIR="$PWD/$FCMOCK_CAPTURE_DIR"
-export FCMOCK_CAPTURE_DIR
-mkdir -p "$FCMOCK_CAPTURE_DIR" || die "cannot create $FCMOCK_CAPTURE_DIR"
-rm -f "$FCMOCK_CAPTURE_DIR/responses-rust.jsonl"
+# shellcheck source=tests/conformance/suite_env.sh
+source "$HERE/../suite_env.sh"
+suite_env responses-rust.jsonl
 export CARGO_TARGET_DIR="${FCMOCK_RUST_TARGET_DIR:-$ROOT/target/conformance-rust}"
 
 printf '==> async-stripe suite against %s (capture: %s/responses-rust.jsonl)\n' "$FCMOCK_URL" "$FCMOCK_CAPTURE_DIR"
