@@ -331,3 +331,27 @@ async fn a_limit_of_zero_is_refused() {
     assert_eq!(zero.status, 400);
     assert_eq!(zero.error("param"), Some("limits[accounts]"));
 }
+
+#[tokio::test]
+async fn a_customer_and_an_fc_account_render_per_version() {
+    let server = TestServer::start_fc().await;
+    let customer = server.create_customer(&[("email", "v@example.com")]).await;
+    let customer_path = format!("/v1/customers/{}", customer["id"].as_str().expect("an id"));
+    let account = server.link_success_account().await;
+    let account_path = format!("/v1/financial_connections/accounts/{account}");
+
+    let customer_basil = get_at(&server, BASIL, &customer_path).await;
+    let customer_endive = get_at(&server, "2026-11-18.endive", &customer_path).await;
+    let account_basil = get_at(&server, BASIL, &account_path).await;
+    let account_endive = get_at(&server, "2026-11-18.endive", &account_path).await;
+
+    let settings = crate::support::snapshot_settings();
+    settings.bind(|| {
+        insta::assert_json_snapshot!("customer_at_basil", customer_basil.json);
+        insta::assert_json_snapshot!("customer_at_endive", customer_endive.json);
+        insta::assert_json_snapshot!("fc_account_at_basil", account_basil.json);
+        insta::assert_json_snapshot!("fc_account_at_endive", account_endive.json);
+    });
+    let basil = account_basil.json.as_object().expect("an account");
+    assert!(!basil.contains_key("account_numbers") && !basil.contains_key("status_details"));
+}
