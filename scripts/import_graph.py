@@ -20,7 +20,7 @@ LAYERS = [
     ["resources"],
     ["api", "control", "auth_page"],
     ["dispatch"],
-    ["server", "cli", "lib", "main", "testing"],
+    ["server", "cli", "lib", "main", "testing", "mock_server"],
 ]
 LAYER_OF = {m: i for i, ms in enumerate(LAYERS) for m in ms}
 

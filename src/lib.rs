@@ -23,7 +23,8 @@
 //!    payloads and the example backend).
 //! 9. [`dispatch`]: picks the front door and writes the request's log line.
 //! 10. [`server`]: hyper glue — accept loop, body limit, timeouts, graceful shutdown; [`cli`]:
-//!     the subcommands that talk to a running fcmock (`fcmock trigger`).
+//!     the subcommands that talk to a running fcmock (`fcmock trigger`); [`mock_server`]:
+//!     fcmock in-process for Rust tests ([`MockServer::start`], wiremock-style).
 
 #![warn(clippy::unwrap_used)]
 
@@ -38,6 +39,7 @@ pub mod dispatch;
 pub mod engine;
 pub mod fixtures;
 pub mod http;
+pub mod mock_server;
 pub mod model;
 pub mod qa;
 pub mod resources;
@@ -52,6 +54,7 @@ use tokio::net::TcpListener;
 
 pub use app::App;
 pub use config::Config;
+pub use mock_server::{MockServer, SessionOutcome};
 
 /// The base URL links point at: `--public-url`, or the listener's own address.
 pub fn public_url(listener: &TcpListener, config: &Config) -> String {

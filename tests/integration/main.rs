@@ -68,6 +68,9 @@ mod fc_transactions;
 mod headers;
 /// `Idempotency-Key`: replays, conflicts, unburnt keys, concurrency, per-key scope.
 mod idempotency;
+/// `fcmock::MockServer`, the in-process test API: start, uri, keys, each control helper,
+/// and the port closing on drop.
+mod mock_server;
 /// List pagination: `limit`, `starting_after`, `ending_before`.
 mod pagination;
 /// A PaymentMethod and its customer: the customer-scoped retrieve, no moving between
