@@ -32,3 +32,9 @@ bash tests/conformance/run.sh
 
 step "browser: the hosted auth page in chromium (playwright-core)"
 bash tests/browser/run.sh
+
+step "packaging: a crate depending on fcmock by path (MockServer in-process)"
+bash tests/packaging/rust.sh --quiet
+
+step "packaging: the npm package from npm pack tarballs"
+bash tests/packaging/npm.sh

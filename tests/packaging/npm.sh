@@ -12,7 +12,7 @@ work="$root/target/packaging-npm"
 
 echo "== cargo build --release"
 cargo build --release
-binary="$root/target/release/fcmock"
+binary="${CARGO_TARGET_DIR:-$root/target}/release/fcmock"
 
 rm -rf "$work"
 mkdir -p "$work/tarballs" "$work/project"
