@@ -31,6 +31,19 @@ pub struct Settings {
     pub control_api: bool,
     /// `--control-token`: the token the control API asks for.
     pub control_token: Option<String>,
+    /// The HTTPS listener's facts, when `--tls-port` is on.
+    pub tls: Option<PublicTls>,
+}
+
+/// What the rest of fcmock knows of the TLS listener (the handshake itself is the server's).
+#[derive(Debug, Clone)]
+pub struct PublicTls {
+    /// Base URL for links handed to a client that came in over TLS.
+    pub public_url: String,
+    /// The certificate clients should trust, PEM (`GET /_fcmock/tls/cert.pem`).
+    pub trust_pem: String,
+    /// Its SHA-256 fingerprint.
+    pub fingerprint: String,
 }
 
 /// The application: everything a request handler may need. Cloning is cheap.
@@ -74,6 +87,15 @@ impl App {
     /// An application configured by `config`, whose links point at `public_url`. Fails
     /// when the fixtures do not load, naming the file and field at fault.
     pub fn new(config: &Config, public_url: String) -> Result<Self, String> {
+        Self::with_tls(config, public_url, None)
+    }
+
+    /// [`App::new`] for a server that also listens with TLS.
+    pub fn with_tls(
+        config: &Config,
+        public_url: String,
+        tls: Option<PublicTls>,
+    ) -> Result<Self, String> {
         let fixtures = match &config.fixtures {
             Some(dir) => Fixtures::load_dir(dir),
             None => Fixtures::builtin(),
@@ -105,14 +127,24 @@ impl App {
                     refresh_delay_ms: config.refresh_delay,
                     control_api: !config.no_control_api,
                     control_token: config.control_token.clone(),
+                    tls,
                 },
             }),
         })
     }
 
+    /// The base URL for links in an answer to a request that came over TLS (`tls`) or not:
+    /// a page opened over HTTPS must not send the browser on to cleartext.
+    pub fn public_url(&self, tls: bool) -> &str {
+        match (&self.settings.tls, tls) {
+            (Some(secure), true) => &secure.public_url,
+            _ => &self.settings.public_url,
+        }
+    }
+
     /// fcmock's own done pages: where a plain browser (no SDK) lands.
-    pub fn browser_target(&self) -> ReturnTarget {
-        let base = &self.settings.public_url;
+    pub fn browser_target(&self, tls: bool) -> ReturnTarget {
+        let base = self.public_url(tls);
         ReturnTarget {
             success_url: format!("{base}/hosted/done/success"),
             cancel_url: format!("{base}/hosted/done/cancel"),
@@ -120,11 +152,16 @@ impl App {
     }
 
     /// The target named by a hosted URL's `return` parameter, or the done pages.
-    pub fn return_target(&self, client_secret: &str, index: Option<&str>) -> ReturnTarget {
+    pub fn return_target(
+        &self,
+        client_secret: &str,
+        index: Option<&str>,
+        tls: bool,
+    ) -> ReturnTarget {
         index
             .and_then(|i| i.parse::<usize>().ok())
             .and_then(|i| self.return_targets.target(client_secret, i))
-            .unwrap_or_else(|| self.browser_target())
+            .unwrap_or_else(|| self.browser_target(tls))
     }
 
     /// A new request id.

@@ -27,6 +27,21 @@ pub struct Config {
     #[arg(long, env = "FCMOCK_PUBLIC_URL")]
     pub public_url: Option<String>,
 
+    /// Also serve HTTPS on this port (0 picks a free one), for devices that refuse cleartext
+    /// HTTP; 12112 is stripe-mock's HTTPS port. Off by default.
+    #[arg(long, env = "FCMOCK_TLS_PORT")]
+    pub tls_port: Option<u16>,
+
+    /// PEM certificate chain for the HTTPS port (with `--tls-key`). Without it fcmock makes a
+    /// throw-away CA and a certificate for localhost, 127.0.0.1, 10.0.2.2 and the public
+    /// host at every start, and logs where the CA's certificate was written.
+    #[arg(long, env = "FCMOCK_TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<std::path::PathBuf>,
+
+    /// PEM private key of `--tls-cert`.
+    #[arg(long, env = "FCMOCK_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<std::path::PathBuf>,
+
     /// Log format.
     #[arg(long, env = "FCMOCK_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,

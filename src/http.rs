@@ -20,6 +20,9 @@ pub struct Request {
     pub headers: HeaderMap,
     /// The body.
     pub body: Bytes,
+    /// Whether it came in over the TLS listener (`--tls-port`): links handed back then use
+    /// the HTTPS base URL.
+    pub tls: bool,
 }
 
 impl Request {

@@ -22,7 +22,8 @@
 //!    [`control`] (fcmock's `/_fcmock/…` API), [`auth_page`] (the hosted page, the SDK
 //!    payloads and the example backend).
 //! 9. [`dispatch`]: picks the front door and writes the request's log line.
-//! 10. [`server`]: hyper glue — accept loop, body limit, timeouts, graceful shutdown; [`cli`]:
+//! 10. [`server`]: hyper glue — accept loop (plain and TLS), body limit, timeouts, graceful
+//!     shutdown; [`cli`]:
 //!     the subcommands that talk to a running fcmock (`fcmock trigger`); [`mock_server`]:
 //!     fcmock in-process for Rust tests ([`MockServer::start`], wiremock-style).
 
@@ -67,6 +68,68 @@ pub fn public_url(listener: &TcpListener, config: &Config) -> String {
     }
 }
 
+/// The HTTPS side of a server started with `--tls-port`: the bound socket and handshake,
+/// and what the application is told of them. `None` when TLS is off.
+pub async fn bind_tls(
+    config: &Config,
+    public_url: &str,
+) -> Result<Option<(server::Secure, app::PublicTls)>, String> {
+    let Some(port) = config.tls_port else {
+        return Ok(None);
+    };
+    let addr = format!("{}:{port}", config.host);
+    let listener = TcpListener::bind(&addr)
+        .await
+        .map_err(|e| format!("cannot listen on {addr} (--tls-port): {e}"))?;
+    let bound = listener
+        .local_addr()
+        .map_err(|e| format!("--tls-port: {e}"))?;
+    let public_host = host_of(public_url);
+    let identity = match (&config.tls_cert, &config.tls_key) {
+        (Some(cert), Some(key)) => server::tls::load(cert, key)?,
+        _ => {
+            let hosts = server::tls::certificate_hosts([public_host, config.host.as_str()]);
+            let identity = server::tls::generate(&hosts)?;
+            let path = std::env::temp_dir().join(format!("fcmock-ca-{}.pem", bound.port()));
+            server::tls::write_trust_file(&identity, &path)?;
+            tracing::info!(target: "fcmock", fingerprint = %identity.fingerprint,
+                "TLS: generated a CA for {}; trust {} (or GET /_fcmock/tls/cert.pem)",
+                hosts.join(", "), path.display());
+            identity
+        }
+    };
+    tracing::info!(target: "fcmock", fingerprint = %identity.fingerprint, "listening on https://{bound}");
+    let facts = app::PublicTls {
+        public_url: format!("https://{}:{}", bracketed(public_host), bound.port()),
+        trust_pem: identity.trust_pem,
+        fingerprint: identity.fingerprint,
+    };
+    let secure = server::Secure {
+        listener,
+        acceptor: identity.acceptor,
+    };
+    Ok(Some((secure, facts)))
+}
+
+/// The host of a base URL (`http://10.0.2.2:12111` → `10.0.2.2`, `http://[::1]:1` → `::1`).
+fn host_of(url: &str) -> &str {
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let authority = rest.split('/').next().unwrap_or(rest);
+    let authority = authority.rsplit_once('@').map_or(authority, |(_, a)| a);
+    match authority.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or(v6),
+        None => authority.split(':').next().unwrap_or(authority),
+    }
+}
+
+fn bracketed(host: &str) -> String {
+    if host.contains(':') {
+        format!("[{host}]")
+    } else {
+        host.to_string()
+    }
+}
+
 /// Serves fcmock on an already-bound listener until `shutdown` resolves, and returns the
 /// application (its state) afterwards.
 ///
@@ -90,6 +153,17 @@ pub async fn serve_with(
     config: &Config,
     shutdown: impl Future<Output = ()>,
 ) {
+    serve_secure(listener, None, app, config, shutdown).await;
+}
+
+/// [`serve_with`], also serving HTTPS on `secure` ([`bind_tls`]).
+pub async fn serve_secure(
+    listener: TcpListener,
+    secure: Option<server::Secure>,
+    app: App,
+    config: &Config,
+    shutdown: impl Future<Output = ()>,
+) {
     let limits = server::Limits {
         max_body_bytes: config.max_body_bytes,
         header_timeout: std::time::Duration::from_secs(config.header_timeout_secs),
@@ -101,7 +175,7 @@ pub async fn serve_with(
         // Open long-polls of the live feed answer now instead of holding the drain back.
         changes.close();
     };
-    server::serve(listener, Arc::new(app), limits, shutdown).await;
+    server::serve(listener, secure, Arc::new(app), limits, shutdown).await;
 }
 
 /// `fcmock healthcheck`: asks a running fcmock for `/_fcmock/health` over plain HTTP, so a

@@ -33,6 +33,12 @@ async fn main() -> ExitCode {
         None => {}
     }
     init_logging(config.log_format);
+    serve(config).await
+}
+
+/// Binds the listeners, builds the application and serves until a signal; saves the state
+/// file afterwards.
+async fn serve(config: Config) -> ExitCode {
     let addr = format!("{}:{}", config.host, config.effective_port());
     let listener = match tokio::net::TcpListener::bind(&addr).await {
         Ok(l) => l,
@@ -45,14 +51,23 @@ async fn main() -> ExitCode {
         Ok(bound) => tracing::info!(target: "fcmock", "listening on http://{bound}"),
         Err(e) => tracing::warn!(target: "fcmock", error = %e, "listening (address unknown)"),
     }
-    let app = match prepare(&config, fcmock::public_url(&listener, &config)) {
+    let public_url = fcmock::public_url(&listener, &config);
+    let started = match fcmock::bind_tls(&config, &public_url).await {
+        Ok(tls) => tls.map_or((None, None), |(secure, facts)| (Some(secure), Some(facts))),
+        Err(e) => {
+            eprintln!("fcmock: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let (secure, tls) = started;
+    let app = match prepare(&config, public_url, tls) {
         Ok(app) => app,
         Err(e) => {
             eprintln!("fcmock: {e}");
             return ExitCode::FAILURE;
         }
     };
-    fcmock::serve_with(listener, app.clone(), &config, shutdown_signal()).await;
+    fcmock::serve_secure(listener, secure, app.clone(), &config, shutdown_signal()).await;
     if let Some(path) = &config.state_file {
         match fcmock::control::state::save_file(&app, path) {
             Ok(()) => tracing::info!(target: "fcmock", "state saved to {}", path.display()),
@@ -67,8 +82,12 @@ async fn main() -> ExitCode {
 }
 
 /// Builds the application: fixtures, the `--state-file` (if it exists), `--scenario`s.
-fn prepare(config: &Config, public_url: String) -> Result<fcmock::App, String> {
-    let app = fcmock::App::new(config, public_url)?;
+fn prepare(
+    config: &Config,
+    public_url: String,
+    tls: Option<fcmock::app::PublicTls>,
+) -> Result<fcmock::App, String> {
+    let app = fcmock::App::with_tls(config, public_url, tls)?;
     if let Some(path) = config.state_file.as_ref().filter(|p| p.exists()) {
         let saved = fcmock::control::state::load_file(path)?;
         fcmock::control::state::import(&app, saved)

@@ -347,6 +347,7 @@ impl MockServer {
             query: String::new(),
             headers: HeaderMap::new(),
             body: Bytes::from(body.to_string()),
+            tls: false,
         };
         let response = control::handle(&self.app, &request).await;
         let body = serde_json::from_slice(&response.body).unwrap_or(Value::Null);

@@ -138,6 +138,7 @@ pub fn call_internal(
         query,
         headers,
         body,
+        tls: false,
     };
     let authenticated = auth::authenticate(
         request.header("authorization"),
@@ -217,6 +218,7 @@ fn answer(
         idempotency_key,
     );
     ctx.plays_scenarios = plays_scenarios;
+    ctx.tls = request.tls;
     match run(&matched, &mut ctx, &request.path) {
         Ok(reply) => Ok(Answer::Fresh(reply, slot)),
         Err(error) => Err(Refusal {

@@ -121,6 +121,7 @@ async fn call(app: &App, key: &str, path: &str, form: &str) -> Result<Value, Res
         query: String::new(),
         headers,
         body: Bytes::from(form.to_string()),
+        tls: false,
     };
     let request_id = app.new_request_id();
     let (response, _) = crate::api::handle(app, request, &request_id).await;

@@ -32,7 +32,7 @@ pub fn handle(app: &App, request: &Request) -> Response {
         (&Method::GET, "/hosted/done/cancel") => done(false),
         (&Method::GET, "/hosted/auth") | (&Method::GET, "/hosted/institutions") => {
             let form = Form::parse(request.query.as_bytes());
-            let Some(flow) = Flow::open(app, &form) else {
+            let Some(flow) = Flow::open(app, &form, request.tls) else {
                 return unknown_session();
             };
             let Some(session) = flow.session() else {
@@ -49,7 +49,7 @@ pub fn handle(app: &App, request: &Request) -> Response {
         }
         (&Method::POST, POST_PATH) => {
             let form = Form::parse(&request.body);
-            let Some(flow) = Flow::open(app, &form) else {
+            let Some(flow) = Flow::open(app, &form, request.tls) else {
                 return unknown_session();
             };
             flow.post(&form)
@@ -129,7 +129,7 @@ struct Flow<'a> {
 }
 
 impl<'a> Flow<'a> {
-    fn open(app: &'a App, form: &Form) -> Option<Flow<'a>> {
+    fn open(app: &'a App, form: &Form, tls: bool) -> Option<Flow<'a>> {
         let secret = form.get("client_secret")?.to_string();
         let (ns, session_id) =
             crate::resources::financial_connections::client_side::find_session(app, &secret)
@@ -138,7 +138,7 @@ impl<'a> Flow<'a> {
             .get("return")
             .filter(|r| r.parse::<usize>().is_ok())
             .map(str::to_string);
-        let target = app.return_target(&secret, return_index.as_deref());
+        let target = app.return_target(&secret, return_index.as_deref(), tls);
         Some(Flow {
             app,
             secret,

@@ -6,18 +6,26 @@
 //! finishes the hosted page. The payload then follows research/client-side.md §1–2 (flutter)
 //! and §4 (Stripe.js), with the per-platform differences reproduced:
 //! - cancel: `"The flow has been canceled"` on Android, with a period on iOS;
-//! - timestamps in milliseconds (Android sends doubles, iOS integers); `balance` always
-//!   `null` (a non-null one makes Dart throw, research §2.1);
+//! - timestamps in milliseconds, integers on the wire on both platforms (Android computes
+//!   a `Double`, which Flutter's `JSONMethodCodec` — org.json — writes without `.0`;
+//!   docs/research/mobile-sdk-models.md §5.1);
+//! - `balance` as each glue builds it (§5.4): Android always sends `cash: {available: {…}}`
+//!   and `credit: {used: {…}}` (empty inner maps when the SDK field is null), iOS sends
+//!   `null` inner values. Dart's `AccountBalance.fromJson` of flutter_stripe 12.x casts each
+//!   value of `cash`/`credit` to `num`, so any non-null balance throws a `TypeError` in the
+//!   app: a bug of that version, reproduced here rather than hidden;
 //! - enum values in camelCase (`creditCard`, `paymentMethod`, `usBankAccount`);
 //! - tokens: Android's `created` is a string of milliseconds and `accountHolderType` is
 //!   `Individual`/`Company`; iOS sends `created: null` and `accountHolderType: null`;
 //!   `status` is `New` on both;
 //! - failures: Android copies the API error's message into `localizedMessage`; iOS shows
-//!   Stripe's generic text there for non-card errors (`NSError.stp_error`).
+//!   Stripe's generic text there for non-card errors (`NSError.stp_error`), and a missing
+//!   API error code reaches Dart as `stripeErrorCode: ""` on iOS (StripeCore's
+//!   `stripeErrorCode ?? ""`) but `null` on Android (§5.7).
 
 use crate::app::App;
 use crate::engine::{self, Cause};
-use crate::model::financial_connections::{FcAccount, SessionStatus};
+use crate::model::financial_connections::{Balance, FcAccount, SessionStatus};
 use crate::model::token::Token;
 use crate::resources::financial_connections::client_side as client_api;
 use crate::stripe::error::ApiError;
@@ -173,7 +181,11 @@ fn flutter_failed(platform: Platform, e: &ApiError) -> Value {
         "code": "Failed",
         "message": error["message"],
         "localizedMessage": localized,
-        "stripeErrorCode": error.get("code").cloned().unwrap_or(Value::Null),
+        "stripeErrorCode": match (error.get("code"), platform) {
+            (Some(code), _) => code.clone(),
+            (None, Platform::Android) => Value::Null,
+            (None, Platform::Ios) => json!(""),
+        },
         "declineCode": null,
         "type": error["type"]
     }})
@@ -200,13 +212,33 @@ fn camel(value: &str, known: &[&str]) -> String {
     out
 }
 
-fn millis(seconds: &Value, platform: Platform) -> Value {
-    match seconds.as_i64() {
-        // Android maps `created * 1000` through a Double (research §2.1).
-        Some(s) if platform == Platform::Android => json!((s as f64) * 1000.0),
-        Some(s) => json!(s * 1000),
-        None => Value::Null,
+/// Seconds → the milliseconds Dart receives. Android's `putDouble(x * 1000.0)` is integral,
+/// and org.json prints an integral double as a long, so both platforms deliver an integer.
+fn millis(seconds: i64) -> Value {
+    json!(seconds * 1000)
+}
+
+/// `balance` as the glue builds it (research §5.4), which Dart then fails to decode.
+fn flutter_balance(balance: &Balance) -> Value {
+    let inner = |outer: &Option<Value>, key: &str| outer.as_ref().map(|v| v[key].clone());
+    json!({
+        "asOf": millis(balance.as_of),
+        "type": balance.balance_type.as_str(),
+        "current": balance.current,
+        "cash": {"available": inner(&balance.cash, "available")},
+        "credit": {"used": inner(&balance.credit, "used")},
+    })
+}
+
+/// Android's glue creates the inner maps unconditionally and fills them if it can.
+fn android_balance(balance: &Balance) -> Value {
+    let mut out = flutter_balance(balance);
+    for (outer, key) in [("cash", "available"), ("credit", "used")] {
+        if out[outer][key].is_null() {
+            out[outer][key] = json!({});
+        }
     }
+    out
 }
 
 fn flutter_session(session: &Value, platform: Platform) -> Value {
@@ -234,7 +266,7 @@ fn flutter_account(account: &Value, platform: Platform) -> Value {
     let balance_refresh = account.balance_refresh.as_ref().map(|r| {
         json!({
             "status": camel(r.status.as_str(), &["failed", "pending", "succeeded"]),
-            "lastAttemptedAt": millis(&json!(r.last_attempted_at), platform)
+            "lastAttemptedAt": millis(r.last_attempted_at)
         })
     });
     json!({
@@ -244,10 +276,11 @@ fn flutter_account(account: &Value, platform: Platform) -> Value {
         "status": camel(account.status.as_str(), &["active", "inactive", "disconnected"]),
         "institutionName": account.institution_name,
         "last4": account.last4,
-        "created": millis(&json!(account.created), platform),
-        // Always null: Dart types `cash`/`credit` as Map<String,int>, so the nested maps the
-        // glue sends for a real balance make it throw (research §2.1).
-        "balance": null,
+        "created": millis(account.created),
+        "balance": account.balance.as_ref().map(|b| match platform {
+            Platform::Android => android_balance(b),
+            Platform::Ios => flutter_balance(b),
+        }),
         "balanceRefresh": balance_refresh,
         "category": camel(account.category.as_str(), &["cash", "credit", "investment", "other"]),
         "subcategory": camel(

@@ -128,6 +128,7 @@ mod tests {
             query: String::new(),
             headers: map,
             body: bytes::Bytes::new(),
+            tls: false,
         }
     }
 

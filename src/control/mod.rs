@@ -38,6 +38,9 @@ pub async fn handle(app: &App, request: &Request) -> Response {
     if segments == ["_fcmock", "health"] && request.method == Method::GET {
         return reply(200, &json!({"status": "ok"}));
     }
+    if segments == ["_fcmock", "tls", "cert.pem"] && request.method == Method::GET {
+        return tls_certificate(app);
+    }
     if let Err(e) = access::enabled(app).and_then(|()| access::check_origin(request)) {
         return error_response(app, &e);
     }
@@ -51,6 +54,25 @@ pub async fn handle(app: &App, request: &Request) -> Response {
     match route(app, request, &segments, &query).await {
         Ok(body) => reply(200, &body),
         Err(e) => error_response(app, &e),
+    }
+}
+
+/// `GET /_fcmock/tls/cert.pem`: the certificate a device installs to trust the TLS listener.
+/// Public like the health check, with no token: a phone's browser downloads it by URL, and
+/// a certificate is no secret. `application/x-x509-ca-cert` is the type iOS Safari and
+/// Android's downloader offer to install (inferred from their behaviour; not Stripe's).
+fn tls_certificate(app: &App) -> Response {
+    match &app.settings.tls {
+        Some(tls) => Response::new(200, "application/x-x509-ca-cert", tls.trust_pem.clone())
+            .with_header(
+                hyper::header::CONTENT_DISPOSITION,
+                "attachment; filename=\"fcmock-ca.pem\"",
+            ),
+        None => error_response(
+            app,
+            &ApiError::invalid_request("TLS is off: start fcmock with --tls-port (e.g. 12112).")
+                .with_status(404),
+        ),
     }
 }
 

@@ -200,6 +200,8 @@ pub struct Ctx<'a> {
     /// calls fcmock makes itself (`POST /_fcmock/trigger`), so a trigger never uses up what
     /// QA queued.
     pub plays_scenarios: bool,
+    /// Whether the request came in over the TLS listener: links it gets back are `https`.
+    pub tls: bool,
 }
 
 const EXPAND_KIND: Kind = Kind::Array(&Kind::String);
@@ -228,6 +230,7 @@ impl<'a> Ctx<'a> {
             expand: Vec::new(),
             executing: false,
             plays_scenarios: true,
+            tls: false,
         }
     }
 

@@ -81,6 +81,9 @@ mod payment_method_customers;
 mod payment_methods;
 /// Regressions found in review, one test each.
 mod regressions;
+/// Every client-side answer decoded against the Android and iOS models' required fields
+/// (docs/sdk-models/models.json), per holder and outcome.
+mod sdk_models;
 /// SDK-shaped results: flutter_stripe (Android, iOS) and Stripe.js payloads per outcome.
 mod sdk_results;
 /// Misbehaving clients: oversized and short bodies, stalled headers; the health check.
@@ -88,6 +91,9 @@ mod server_limits;
 /// The newer test banks: tokenized account numbers (expired, expiring in 30 days, expiring
 /// at once) and banks that ask the user to authenticate again.
 mod test_institutions;
+/// The HTTPS listener: the flow with only fcmock's certificate trusted, `https` links,
+/// refused strangers, a given certificate and key.
+mod tls;
 /// Bank-account tokens: minting, retrieving, attaching to a Connect account once.
 mod tokens;
 /// Webhook endpoints and deliveries: secrets, `Stripe-Signature`, routing by type and

@@ -68,6 +68,68 @@ fn enum_value(value: &Value, allowed: &[&str], what: &str) {
     );
 }
 
+/// Whether Dart's `AccountBalance.fromJson` (flutter_stripe 12.x, `financial_connections.g.dart`)
+/// throws on this balance: it casts every value of `cash` and `credit` to `num`, and the
+/// glue puts a map (Android) or null (iOS) there (docs/research/mobile-sdk-models.md §5.4).
+fn dart_balance_throws(balance: &Value) -> bool {
+    ["cash", "credit"].iter().any(|outer| {
+        balance[outer]
+            .as_object()
+            .is_some_and(|m| m.values().any(|v| !v.is_number()))
+    })
+}
+
+/// What the glue (flutter_stripe `FinancialConnectionsSheetManager.kt` / `FinancialConnections.swift`
+/// at 7f5463c7, research §5.3–§5.5) builds from the API's account: written from the research
+/// tables, apart from fcmock's own code, so the two can disagree.
+fn glue_account(api: &Value, platform: &str) -> Value {
+    let camel = |s: &Value| {
+        let s = s.as_str().unwrap_or_default();
+        let mut out = String::new();
+        let mut up = false;
+        for c in s.chars() {
+            match (c, up) {
+                ('_', _) => up = true,
+                (c, true) => {
+                    out.push(c.to_ascii_uppercase());
+                    up = false
+                }
+                (c, false) => out.push(c),
+            }
+        }
+        json!(out)
+    };
+    let ms = |v: &Value| json!(v.as_i64().expect("seconds") * 1000);
+    let balance = match &api["balance"] {
+        Value::Null => Value::Null,
+        b => {
+            let inner = |outer: &str, key: &str| match (&b[outer][key], platform) {
+                (Value::Null, "android") => json!({}),
+                (v, _) => v.clone(),
+            };
+            json!({"asOf": ms(&b["as_of"]), "type": b["type"], "current": b["current"],
+                "cash": {"available": inner("cash", "available")},
+                "credit": {"used": inner("credit", "used")}})
+        }
+    };
+    let refresh = match &api["balance_refresh"] {
+        Value::Null => Value::Null,
+        r => json!({"status": r["status"], "lastAttemptedAt": ms(&r["last_attempted_at"])}),
+    };
+    let list = |v: &Value| match v.as_array() {
+        Some(items) => json!(items.iter().map(camel).collect::<Vec<_>>()),
+        None => Value::Null,
+    };
+    json!({
+        "id": api["id"], "livemode": api["livemode"], "displayName": api["display_name"],
+        "status": api["status"], "institutionName": api["institution_name"],
+        "last4": api["last4"], "created": ms(&api["created"]), "balance": balance,
+        "balanceRefresh": refresh, "category": api["category"],
+        "subcategory": camel(&api["subcategory"]), "permissions": list(&api["permissions"]),
+        "supportedPaymentMethodTypes": list(&api["supported_payment_method_types"]),
+    })
+}
+
 /// `FinancialConnectionSession.fromJson` and its accounts' required keys and enums.
 fn assert_dart_session(session: &Value, platform: &str) {
     assert!(session["id"].is_string());
@@ -87,16 +149,20 @@ fn assert_dart_session(session: &Value, platform: &str) {
         for t in a["supportedPaymentMethodTypes"].as_array().expect("types") {
             enum_value(t, PM_TYPE, "supportedPaymentMethodTypes");
         }
-        assert!(
-            a["balance"].is_null(),
-            "a non-null balance makes Dart throw"
-        );
-        let created = &a["created"];
-        match platform {
-            "android" => assert!(created.is_f64(), "Android sends a double: {created}"),
-            _ => assert!(created.is_i64(), "iOS sends an integer: {created}"),
+        if !a["balance"].is_null() {
+            assert!(
+                dart_balance_throws(&a["balance"]),
+                "{platform}: the glue's balance makes flutter_stripe's Dart throw: {}",
+                a["balance"]
+            );
         }
-        assert_eq!(created.as_f64(), Some(1_700_000_000_000.0), "milliseconds");
+        // Android's Double goes through org.json, which writes it as an integer.
+        let created = &a["created"];
+        assert!(
+            created.is_i64(),
+            "{platform} delivers an integer: {created}"
+        );
+        assert_eq!(created.as_i64(), Some(1_700_000_000_000), "milliseconds");
         for key in [
             "id",
             "livemode",
@@ -152,6 +218,69 @@ async fn a_flutter_success_is_a_session_dart_can_parse_on_both_platforms() {
             accounts[0]["supportedPaymentMethodTypes"],
             json!(["usBankAccount", "link"])
         );
+    }
+}
+
+#[tokio::test]
+async fn flutter_payloads_equal_what_the_glue_builds_from_the_same_session() {
+    let server = TestServer::start_fc().await;
+    let customer = server.create_customer(&[]).await;
+    let session = server
+        .create_session(
+            customer["id"].as_str().expect("id"),
+            &["balances", "payment_method"],
+            &[("prefetch[]", "balances")],
+        )
+        .await;
+    let id = session["id"].as_str().expect("an id");
+    server
+        .complete_session(
+            id,
+            &json!({"outcome": "success", "accounts": ["success", "credit_card"]}),
+        )
+        .await;
+    server.settle().await;
+    let cs = secret(&session);
+    let receipt = server
+        .get(
+            &format!("/v1/link_account_sessions/session_receipt?client_secret={cs}"),
+            crate::client_side::PK,
+        )
+        .await
+        .json;
+    let api_accounts = receipt["accounts"]["data"].as_array().expect("accounts");
+    assert!(
+        api_accounts.iter().all(|a| !a["balance"].is_null()),
+        "the prefetch gave every account a balance: {receipt:#}"
+    );
+    for platform in ["android", "ios"] {
+        let result = flutter(
+            &server,
+            "collect_financial_connections_accounts",
+            &cs,
+            platform,
+        )
+        .await;
+        let expected: Vec<Value> = api_accounts
+            .iter()
+            .map(|a| glue_account(a, platform))
+            .collect();
+        assert_eq!(
+            result["session"]["accounts"],
+            json!(expected),
+            "{platform}: fcmock's payload is not what the glue builds"
+        );
+        assert_eq!(
+            result["session"],
+            json!({"id": receipt["id"], "clientSecret": receipt["client_secret"],
+                "livemode": receipt["livemode"], "accounts": expected})
+        );
+        for account in expected {
+            assert!(
+                dart_balance_throws(&account["balance"]),
+                "{platform}: {account}"
+            );
+        }
     }
 }
 
@@ -300,7 +429,12 @@ async fn every_named_failure_is_a_failed_error_on_flutter_and_an_error_on_stripe
         for (result, platform) in [(&android, "android"), (&ios, "ios")] {
             let e = &result["error"];
             assert_eq!(e["code"], "Failed", "{failure} {platform}");
-            assert_eq!(e["stripeErrorCode"], code, "{failure} {platform}");
+            // Without an API code, iOS's StripeCore sets "" (`stripeErrorCode ?? ""`).
+            let expected_code = match (&code, platform) {
+                (Value::Null, "ios") => json!(""),
+                (code, _) => code.clone(),
+            };
+            assert_eq!(e["stripeErrorCode"], expected_code, "{failure} {platform}");
             assert_eq!(e["type"], error_type, "{failure} {platform}");
             assert!(e["declineCode"].is_null());
             assert!(e["message"].is_string());

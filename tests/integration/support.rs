@@ -30,6 +30,8 @@ pub struct TestServer {
     /// The running application, for what tests cannot see or do over HTTP: a session's
     /// recorded outcome, or moving the mock clock.
     pub app: fcmock::App,
+    /// The TLS listener's address, when the configuration set `tls_port`.
+    pub tls_addr: Option<SocketAddr>,
     client: Client<HttpConnector, Full<Bytes>>,
     shutdown: Option<oneshot::Sender<()>>,
 }
@@ -88,11 +90,22 @@ impl TestServer {
         // Built here rather than inside `fcmock::serve` so the test keeps a handle to it; a
         // start-up failure (fixtures that do not load) would otherwise show up only as
         // "connection refused".
-        let app = fcmock::App::new(&config, fcmock::public_url(&listener, &config))
+        let public_url = fcmock::public_url(&listener, &config);
+        let (secure, tls) = match fcmock::bind_tls(&config, &public_url).await {
+            Ok(Some((secure, facts))) => (Some(secure), Some(facts)),
+            Ok(None) => (None, None),
+            Err(error) => panic!("fcmock's TLS listener did not start: {error}"),
+        };
+        let tls_addr = secure.as_ref().map(|s| {
+            s.listener
+                .local_addr()
+                .expect("a bound listener has an address")
+        });
+        let app = fcmock::App::with_tls(&config, public_url, tls)
             .unwrap_or_else(|error| panic!("fcmock did not start: {error}"));
         let served = app.clone();
         tokio::spawn(async move {
-            fcmock::serve_with(listener, served, &config, async {
+            fcmock::serve_secure(listener, secure, served, &config, async {
                 let _ = rx.await;
             })
             .await;
@@ -101,6 +114,7 @@ impl TestServer {
         TestServer {
             addr,
             app,
+            tls_addr,
             client,
             shutdown: Some(tx),
         }

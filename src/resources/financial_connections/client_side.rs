@@ -4,7 +4,6 @@
 
 use crate::app::App;
 use crate::engine::outcomes;
-use crate::engine::session::collects_token;
 use crate::model::financial_connections::{Session, SessionStatus};
 use crate::resources::handler::{Ctx, Handler, HandlerResult, Reply, Resource, Route};
 use crate::store::return_targets::ReturnTarget;
@@ -113,10 +112,10 @@ fn requested_target(
 /// require (the union of research §3.2's Android and iOS lists), the hosted URL (already
 /// containing `?`, since Android appends with `&`), and no `features` /
 /// `experiment_assignments`, which makes both SDKs take the web flow (research §3.1).
-fn manifest(app: &App, session: &Session, target: Option<ReturnTarget>) -> Value {
+fn manifest(app: &App, session: &Session, target: Option<ReturnTarget>, tls: bool) -> Value {
     let mut hosted = format!(
         "{}/hosted/auth?client_secret={}",
-        app.settings.public_url,
+        app.public_url(tls),
         encode(&session.client_secret)
     );
     let declared = target.and_then(|t| {
@@ -130,9 +129,8 @@ fn manifest(app: &App, session: &Session, target: Option<ReturnTarget>) -> Value
             hosted.push_str(&format!("&return={index}"));
             target
         }
-        None => app.browser_target(),
+        None => app.browser_target(tls),
     };
-    let token_flow = collects_token(session);
     json!({
         "active_auth_session": null,
         "allow_manual_entry": false,
@@ -153,7 +151,11 @@ fn manifest(app: &App, session: &Session, target: Option<ReturnTarget>) -> Value
         "mobile_handoff_enabled": false,
         "next_pane": "consent",
         "permissions": session.permissions,
-        "product": if token_flow { "connect" } else { "standard" },
+        // What Stripe sends for an API-created session is not in any SDK fixture; both SDKs
+        // know `external_api` (Android's `Product` enum; iOS reads a String), the value
+        // for sessions made through the public API (inferred: docs/research/
+        // mobile-sdk-models.md §6). Unknown values would decode as `unknown` on Android.
+        "product": "external_api",
         "single_account": false,
         "success_url": target.success_url,
         "use_single_sort_search": false
@@ -244,6 +246,20 @@ pub const RESOURCE: Resource = Resource {
     events: &[],
 };
 
+/// The synchronize answer's `visual`: required and non-null in both SDKs (Android
+/// `VisualUpdate`, iOS `FinancialConnectionsSynchronize.visual`; docs/research/
+/// mobile-sdk-models.md §1), with Stripe's plain branding. An older Android build spelled
+/// the second flag `reduced_manual_entry_prominence_for_errors`; both spellings are sent,
+/// since each SDK ignores keys it does not declare.
+fn visual() -> Value {
+    json!({
+        "reduced_branding": false,
+        "reduce_manual_entry_prominence_in_errors": false,
+        "reduced_manual_entry_prominence_for_errors": false,
+        "merchant_logo": []
+    })
+}
+
 /// `POST /v1/financial_connections/sessions/synchronize` → `{manifest, text, visual}`.
 pub fn synchronize(ctx: &mut Ctx<'_>) -> HandlerResult {
     let p = ctx.params(SYNCHRONIZE)?;
@@ -269,9 +285,9 @@ pub fn synchronize(ctx: &mut Ctx<'_>) -> HandlerResult {
         session
     };
     json_reply(&json!({
-        "manifest": manifest(ctx.app, &session, target),
+        "manifest": manifest(ctx.app, &session, target, ctx.tls),
         "text": null,
-        "visual": null
+        "visual": visual()
     }))
 }
 
@@ -380,7 +396,7 @@ pub fn generate_hosted_url(ctx: &mut Ctx<'_>) -> HandlerResult {
         .get(&id)
         .cloned()
         .ok_or_else(|| ApiError::internal("session vanished"))?;
-    json_reply(&manifest(ctx.app, &session, target))
+    json_reply(&manifest(ctx.app, &session, target, ctx.tls))
 }
 
 #[cfg(test)]
