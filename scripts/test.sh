@@ -38,3 +38,6 @@ bash tests/packaging/rust.sh --quiet
 
 step "packaging: the npm package from npm pack tarballs"
 bash tests/packaging/npm.sh
+
+step "packaging: pip install ./packaging/python and the pytest fixture"
+bash tests/packaging/python.sh
