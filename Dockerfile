@@ -17,7 +17,8 @@ USER fcmock
 # Inside the container fcmock must listen on every interface to be reachable through a
 # published port; outside a container it binds loopback by default.
 ENV FCMOCK_HOST=0.0.0.0 FCMOCK_PORT=12111
-EXPOSE 12111
+# 12112: HTTPS when started with --tls-port 12112 (off by default).
+EXPOSE 12111 12112
 HEALTHCHECK --interval=10s --timeout=3s --start-period=2s --retries=3 \
   CMD ["/usr/local/bin/fcmock", "healthcheck", "--url", "http://127.0.0.1:12111/_fcmock/health"]
 ENTRYPOINT ["/usr/local/bin/fcmock"]

@@ -23,6 +23,7 @@ RUSTDOCFLAGS="-D warnings" cargo doc --quiet --no-deps
 step "layers and function length (docs/architecture.md, Checks)"
 python3 scripts/import_graph.py --check
 python3 scripts/long_functions.py --check
+python3 scripts/sdk_models_table.py --check
 
 step "cargo test (unit and integration)"
 cargo test --quiet

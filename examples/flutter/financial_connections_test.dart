@@ -8,9 +8,12 @@
 //
 // Run fcmock (`cargo run --release`), add `http` and `flutter_stripe` to dev_dependencies,
 // copy this file into your app's `test/` directory, then `flutter test`.
+// Not run on fcmock's CI (no Dart toolchain there): the payloads it receives are checked by
+// tests/integration/sdk_results.rs against what the native glue builds.
 // Set FCMOCK_URL and FCMOCK_PLATFORM (android|ios) with --dart-define to change the defaults.
 
 import 'dart:convert';
+import 'dart:io';
 
 import 'package:flutter/services.dart';
 import 'package:flutter_stripe/flutter_stripe.dart';
@@ -59,6 +62,10 @@ Future<Object?> fakeNative(MethodCall call) async {
 
 void main() {
   TestWidgetsFlutterBinding.ensureInitialized();
+  // flutter_test's binding answers every dart:io HTTP request with an empty 400
+  // (`_MockHttpOverrides` in flutter_test's _binding_io.dart) unless the test opts out: without
+  // this line no request reaches fcmock.
+  HttpOverrides.global = null;
 
   setUp(() async {
     TestDefaultBinaryMessengerBinding.instance.defaultBinaryMessenger

@@ -11,7 +11,7 @@
 //!   docs/research/mobile-sdk-models.md §5.1);
 //! - `balance` as each glue builds it (§5.4): Android always sends `cash: {available: {…}}`
 //!   and `credit: {used: {…}}` (empty inner maps when the SDK field is null), iOS sends
-//!   `null` inner values. Dart's `AccountBalance.fromJson` of flutter_stripe 12.x casts each
+//!   `null` inner values. Dart's `AccountBalance.fromJson` of flutter_stripe (at 7f5463c7, the code that pins stripe-android 23.10.+ and stripe-ios 25.17.0) casts each
 //!   value of `cash`/`credit` to `num`, so any non-null balance throws a `TypeError` in the
 //!   app: a bug of that version, reproduced here rather than hidden;
 //! - enum values in camelCase (`creditCard`, `paymentMethod`, `usBankAccount`);

@@ -65,9 +65,13 @@ export FCMOCK_API_VERSIONS="$OUT/api-versions.json"
 log "starting ${FCMOCK_BIN#"$ROOT"/} --port 0 --seed 42 (log: ${SERVER_LOG#"$ROOT"/})"
 trap fcmock_stop EXIT
 trap 'exit 130' INT TERM
-fcmock_start "$FCMOCK_BIN" "$SERVER_LOG" --seed 42 || exit 2
+fcmock_start "$FCMOCK_BIN" "$SERVER_LOG" --seed 42 --tls-port 0 || exit 2
 SERVER_PID="$FCMOCK_PID"
-log "fcmock listens on $FCMOCK_URL"
+# The TLS listener binds before the app starts, so its line is in the log by now.
+FCMOCK_TLS_URL="$(grep -a -o -m1 'listening on https://[0-9.]*:[0-9]*' "$SERVER_LOG" | sed 's/^listening on //')"
+[[ -n "$FCMOCK_TLS_URL" ]] || die "fcmock did not log its TLS listener (see $SERVER_LOG)"
+export FCMOCK_TLS_URL
+log "fcmock listens on $FCMOCK_URL and $FCMOCK_TLS_URL"
 
 # ---------------------------------------------------------------- the suites
 status=0

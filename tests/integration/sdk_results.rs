@@ -68,7 +68,7 @@ fn enum_value(value: &Value, allowed: &[&str], what: &str) {
     );
 }
 
-/// Whether Dart's `AccountBalance.fromJson` (flutter_stripe 12.x, `financial_connections.g.dart`)
+/// Whether Dart's `AccountBalance.fromJson` (flutter_stripe (at 7f5463c7, the code that pins stripe-android 23.10.+ and stripe-ios 25.17.0), `financial_connections.g.dart`)
 /// throws on this balance: it casts every value of `cash` and `credit` to `num`, and the
 /// glue puts a map (Android) or null (iOS) there (docs/research/mobile-sdk-models.md §5.4).
 fn dart_balance_throws(balance: &Value) -> bool {
