@@ -71,6 +71,7 @@ fn tls_certificate(app: &App) -> Response {
         None => error_response(
             app,
             &ApiError::invalid_request("TLS is off: start fcmock with --tls-port (e.g. 12112).")
+                .with_code("resource_missing")
                 .with_status(404),
         ),
     }

@@ -487,3 +487,50 @@ async fn a_connected_accounts_stripe_account_header_is_accepted_on_client_side_c
     assert_eq!(response.status, 200, "{}", response.text);
     assert_eq!(response.json["id"], session["id"]);
 }
+
+#[tokio::test]
+async fn the_example_backend_hands_out_a_connect_or_customer_session_with_cors() {
+    let server = TestServer::start().await;
+    let preflight = server
+        .request(Method::OPTIONS, "/financial-connections-sheet", &[], "")
+        .await;
+    assert_eq!(preflight.status, 204);
+    assert_eq!(preflight.header("access-control-allow-origin"), Some("*"));
+
+    for (query, holder_type) in [("", "account"), ("?holder=customer", "customer")] {
+        let answer = server
+            .request(
+                Method::POST,
+                &format!("/financial-connections-sheet{query}"),
+                &[],
+                "",
+            )
+            .await;
+        assert_eq!(answer.status, 200, "{}", answer.text);
+        assert_eq!(answer.header("access-control-allow-origin"), Some("*"));
+        let secret = answer.json["clientSecret"]
+            .as_str()
+            .expect("a client secret");
+        let receipt = server
+            .get(
+                &format!("/v1/link_account_sessions/session_receipt?client_secret={secret}"),
+                PK,
+            )
+            .await;
+        assert_eq!(receipt.status, 200, "{}", receipt.text);
+        assert_eq!(receipt.json["account_holder"]["type"], holder_type);
+        assert_eq!(
+            receipt.json["permissions"],
+            json!(["ownership", "payment_method"])
+        );
+        // The objects live in the example key's namespace, where a backend can read them.
+        let id = receipt.json["id"].as_str().expect("id");
+        let seen = server
+            .get(
+                &format!("/v1/financial_connections/sessions/{id}"),
+                "sk_test_fcmock_example",
+            )
+            .await;
+        assert_eq!(seen.status, 200, "{}", seen.text);
+    }
+}

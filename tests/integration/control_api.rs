@@ -1584,6 +1584,7 @@ async fn the_sessions_listing_shows_every_session_with_its_outcome_and_filters_b
 /// separately), plus the listings and per-session calls the control API also serves.
 const CONTROL_ROUTES: &[(&str, &str)] = &[
     ("get", "/_fcmock/health"),
+    ("get", "/_fcmock/tls/cert.pem"),
     ("get", "/_fcmock/openapi.json"),
     ("get", "/_fcmock/sessions"),
     ("post", "/_fcmock/sessions/{id}/complete"),

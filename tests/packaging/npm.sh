@@ -83,5 +83,15 @@ if run_clean sh -c 'command -v fcmock' >/dev/null; then
 fi
 
 echo "== node --test"
+ours() { pgrep -f "^$project/node_modules/.*/bin/fcmock" | sort || true; }
+before=$(ours)
 (cd "$project" && run_clean node --test fc_flow.test.mjs)
+# Every server the tests started must be gone once node exits (stop(), and the exit hook).
+sleep 0.2
+left=$(comm -13 <(echo "$before") <(ours))
+if [[ -n "$left" ]]; then
+  echo "fcmock processes left behind by node --test: $left" >&2
+  exit 1
+fi
+echo "no fcmock process left behind"
 echo "npm package: ok"
