@@ -27,6 +27,8 @@ pub struct Settings {
     pub default_version: ApiVersion,
     /// Milliseconds before a pending refresh settles on its own.
     pub refresh_delay_ms: u64,
+    /// Mock-clock seconds before an ACH debit settles on its own.
+    pub ach_settlement_secs: i64,
     /// Whether `/_fcmock/…` is served (`--no-control-api` turns it off).
     pub control_api: bool,
     /// `--control-token`: the token the control API asks for.
@@ -125,6 +127,7 @@ impl App {
                     public_url,
                     default_version,
                     refresh_delay_ms: config.refresh_delay,
+                    ach_settlement_secs: config.ach_settlement_secs.max(0),
                     control_api: !config.no_control_api,
                     control_token: config.control_token.clone(),
                     tls,

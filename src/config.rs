@@ -70,6 +70,12 @@ pub struct Config {
     #[arg(long, env = "FCMOCK_REFRESH_DELAY", default_value_t = 100)]
     pub refresh_delay: u64,
 
+    /// Mock-clock seconds an ACH debit stays `processing` before the bank settles it
+    /// (Stripe does not document test mode's delay; live settlement takes up to 4 business
+    /// days). `POST /_fcmock/payments/settle` settles at once.
+    #[arg(long, env = "FCMOCK_ACH_SETTLEMENT_SECS", default_value_t = 10)]
+    pub ach_settlement_secs: i64,
+
     /// JSON state file: loaded at start (a corrupt file stops start-up and is left
     /// untouched) and written atomically on graceful shutdown.
     #[arg(long, env = "FCMOCK_STATE_FILE")]

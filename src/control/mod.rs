@@ -6,9 +6,11 @@
 
 pub mod access;
 pub mod inspect;
+pub mod payments;
 pub mod sdk;
 pub mod state;
 pub mod trigger;
+pub mod trigger_payments;
 pub mod ui;
 pub mod webhooks;
 
@@ -132,6 +134,8 @@ async fn write(
             Ok(json!({"deleted": app.control.scenarios.clear(query.str("api_key"))}))
         }
         (&Method::POST, ["refreshes", "settle"]) => Ok(json!({"settled": engine::settle_all(app)})),
+        (&Method::POST, ["payments", "settle"]) => payments::settle(app),
+        (&Method::POST, ["payments", id, "outcome"]) => payments::script(app, id, body),
         (&Method::POST, ["faults"]) => parse_body(body)
             .and_then(|spec| app.control.faults.push(spec))
             .map(|queued| json!(queued)),
@@ -336,6 +340,8 @@ fn clock(app: &App, body: &[u8]) -> ControlResult {
     // Subscribed accounts refresh daily (Stripe docs, Transactions); moving the clock past
     // a day starts the refresh that would have happened.
     engine::refresh::run_subscriptions(app);
+    // ACH debits whose settlement time the clock passed settle now.
+    engine::payments::settle_all(app, false);
     Ok(clock_json(app))
 }
 

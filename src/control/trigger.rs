@@ -62,6 +62,8 @@ enum Flow {
     PaymentMethodDetached,
     /// The same, then its metadata updated.
     PaymentMethodUpdated,
+    /// An ACH payment or setup ([`super::trigger_payments`]).
+    Payment(super::trigger_payments::PaymentFlow),
 }
 
 /// The flow for each event type of the catalogue.
@@ -95,7 +97,7 @@ fn flow(event_type: &str) -> Option<Flow> {
         "payment_method.attached" => Flow::PaymentMethodAttached,
         "payment_method.detached" => Flow::PaymentMethodDetached,
         "payment_method.updated" => Flow::PaymentMethodUpdated,
-        _ => return None,
+        other => Flow::Payment(super::trigger_payments::flow(other)?),
     })
 }
 
@@ -218,7 +220,22 @@ impl Setup<'_> {
                 self.call(Method::POST, &format!("/v1/payment_methods/{pm}"), form)
                     .map(drop)
             }
+            Flow::Payment(flow) => self.payment(flow),
         }
+    }
+
+    /// An ACH event's set-up; the objects it makes are remembered like the others.
+    fn payment(&mut self, flow: super::trigger_payments::PaymentFlow) -> Result<(), ApiError> {
+        let (app, key) = (self.app, self.key);
+        let mut noted = Vec::new();
+        let mut remember = |name: &str, id: &str| noted.push((name.to_string(), id.to_string()));
+        // `linked` remembers the customer and account it makes itself.
+        let mut linked = || self.linked(AccountStatus::Active);
+        super::trigger_payments::run(app, key, flow, &mut linked, &mut remember)?;
+        for (name, id) in noted {
+            self.remember(&name, &id);
+        }
+        Ok(())
     }
 
     /// An account that went inactive, linked again by a second session of its customer.

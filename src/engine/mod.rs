@@ -8,6 +8,7 @@
 
 pub mod lifecycle;
 pub mod outcomes;
+pub mod payments;
 pub mod refresh;
 pub mod session;
 

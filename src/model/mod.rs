@@ -9,6 +9,7 @@ pub mod event;
 pub mod fc_enums;
 pub mod financial_connections;
 pub mod payment_method;
+pub mod payments;
 pub mod token;
 pub mod webhook_endpoint;
 

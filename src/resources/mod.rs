@@ -13,6 +13,7 @@ pub mod external_accounts;
 pub mod financial_connections;
 pub mod handler;
 pub mod payment_methods;
+pub mod payments;
 pub mod router;
 pub mod tokens;
 pub mod webhook_endpoints;
@@ -36,6 +37,10 @@ pub static REGISTRY: Registry = Registry {
         &fc_accounts::RESOURCE,
         &transactions::RESOURCE,
         &payment_methods::RESOURCE,
+        &payments::payment_intents::RESOURCE,
+        &payments::setup_intents::RESOURCE,
+        &payments::mandates::RESOURCE,
+        &payments::charges::RESOURCE,
         &events::RESOURCE,
         &webhook_endpoints::RESOURCE,
     ],

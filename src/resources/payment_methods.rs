@@ -136,15 +136,6 @@ pub const RESOURCE: Resource = Resource {
 /// `POST /v1/payment_methods`
 pub fn create(ctx: &mut Ctx<'_>) -> HandlerResult {
     let p = ctx.params(CREATE)?;
-    let method_type = p
-        .non_empty("type")
-        .ok_or_else(|| ApiError::missing_parameter("type"))?;
-    if method_type != "us_bank_account" {
-        return Err(ApiError::invalid_request(format!(
-            "fcmock emulates Financial Connections and creates only `us_bank_account` PaymentMethods, not `{method_type}`."
-        ))
-        .with_param("type"));
-    }
     if p.contains("payment_method") || p.contains("customer") {
         // Cloning a customer's PaymentMethod onto a connected account (Connect only).
         let param = if p.contains("customer") {
@@ -157,10 +148,46 @@ pub fn create(ctx: &mut Ctx<'_>) -> HandlerResult {
         )
         .with_param(param));
     }
+    let pm = build(ctx, &p, "")?;
+    // Render first: a bad `expand[]` must refuse the request before anything changes.
+    let reply = ctx.render(&pm)?;
+    ctx.ns.write().upsert_payment_method(pm);
+    Ok(reply)
+}
+
+/// The parameters of `payment_method_data` on an intent's create or confirm: the same as
+/// `POST /v1/payment_methods` takes, inside that hash.
+pub const DATA: &[Field] = &[
+    Field::new("type", Kind::String),
+    Field::new("us_bank_account", Kind::Object(US_BANK_ACCOUNT)),
+    Field::new("billing_details", Kind::Object(BILLING_DETAILS)),
+    Field::new("metadata", Kind::Metadata),
+    Field::new(
+        "allow_redisplay",
+        Kind::Enum(&["always", "limited", "unspecified"]),
+    ),
+];
+
+/// A new, unattached `us_bank_account` PaymentMethod from create parameters (`p`), whose
+/// errors name parameters under `prefix` (`payment_method_data` on an intent).
+pub fn build(ctx: &Ctx<'_>, p: &ParamMap, prefix: &str) -> Result<PaymentMethod, ApiError> {
+    let named = |name: &str| match prefix {
+        "" => name.to_string(),
+        _ => format!("{prefix}[{name}]"),
+    };
+    let method_type = p
+        .non_empty("type")
+        .ok_or_else(|| ApiError::missing_parameter(&named("type")))?;
+    if method_type != "us_bank_account" {
+        return Err(ApiError::invalid_request(format!(
+            "fcmock emulates Financial Connections and creates only `us_bank_account` PaymentMethods, not `{method_type}`."
+        ))
+        .with_param(named("type")));
+    }
     let billing = billing_details(p.map("billing_details"), BillingDetails::default());
     if billing.name.is_none() {
         // Stripe requires the account holder's name for us_bank_account PaymentMethods.
-        return Err(ApiError::missing_parameter("billing_details[name]"));
+        return Err(ApiError::missing_parameter(&named("billing_details[name]")));
     }
     let bank = p.map("us_bank_account").cloned().unwrap_or_default();
     let us_bank_account = match bank.non_empty("financial_connections_account") {
@@ -169,7 +196,7 @@ pub fn create(ctx: &mut Ctx<'_>) -> HandlerResult {
     };
     let mut metadata = Metadata::new();
     merge_metadata(&mut metadata, p.get("metadata"))?;
-    let pm = PaymentMethod {
+    Ok(PaymentMethod {
         id: ctx.new_id(IdKind::PaymentMethod),
         object: PaymentMethodTag,
         allow_redisplay: p
@@ -184,11 +211,7 @@ pub fn create(ctx: &mut Ctx<'_>) -> HandlerResult {
         metadata,
         method_type: "us_bank_account".into(),
         us_bank_account,
-    };
-    // Render first: a bad `expand[]` must refuse the request before anything changes.
-    let reply = ctx.render(&pm)?;
-    ctx.ns.write().upsert_payment_method(pm);
-    Ok(reply)
+    })
 }
 
 fn from_fc_account(ctx: &Ctx<'_>, fca: &str, bank: &ParamMap) -> Result<UsBankAccount, ApiError> {
@@ -558,4 +581,26 @@ fn list_for(ctx: &Ctx<'_>, p: &ParamMap, customer: Option<String>, url: String) 
         List::from_page(found, url)
     };
     ctx.render(&list)
+}
+
+/// Attaches a PaymentMethod to `customer` inside an intent's confirm (a SetupIntent that
+/// succeeds, a PaymentIntent with `setup_future_usage`), firing `payment_method.attached` as
+/// an attach call would; nothing happens when it is attached to that customer already.
+pub fn attach_for_intent(
+    ctx: &Ctx<'_>,
+    ns: &mut Namespace,
+    pm_id: &str,
+    customer: &str,
+    cause: &engine::Cause,
+) {
+    let Some(before) = ns.payment_methods.get(pm_id).cloned() else {
+        return;
+    };
+    if before.customer.is_some() {
+        return;
+    }
+    let mut pm = before.clone();
+    pm.customer = Some(customer.to_string());
+    ns.replace_payment_method(pm.clone());
+    fire(ctx, ns, Fires::Attached, &before, &pm, cause);
 }

@@ -13,6 +13,7 @@ use crate::model::customer::{Customer, DeletedCustomer};
 use crate::model::event::Event;
 use crate::model::financial_connections::{LinkedAccount, Owner, Ownership, Session, Transaction};
 use crate::model::payment_method::PaymentMethod;
+use crate::model::payments::{Bookkeeping, Charge, Mandate, PaymentIntent, SetupIntent};
 use crate::model::token::Token;
 use crate::model::webhook_endpoint::WebhookEndpoint;
 use parking_lot::RwLock;
@@ -54,6 +55,17 @@ pub struct Namespace {
     pub events: Table<Event>,
     /// Webhook endpoints (`we_…`) that receive this namespace's events.
     pub webhook_endpoints: Table<WebhookEndpoint>,
+    /// PaymentIntents (`pi_…`).
+    pub payment_intents: Table<PaymentIntent>,
+    /// SetupIntents (`seti_…`).
+    pub setup_intents: Table<SetupIntent>,
+    /// Mandates (`mandate_…`).
+    pub mandates: Table<Mandate>,
+    /// Charges of bank debits (`py_…`).
+    pub charges: Table<Charge>,
+    /// What fcmock keeps about each intent beyond Stripe's fields (pending settlement,
+    /// scripted outcome, microdeposit attempts), by intent id.
+    pub payment_state: BTreeMap<String, Bookkeeping>,
     /// The namespace's own key (API key, or `key#acct_…`), so code holding only the locked
     /// namespace (the engine's `emit`) can say where an event lives.
     #[serde(skip)]

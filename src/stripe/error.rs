@@ -256,6 +256,18 @@ impl ApiError {
         })
     }
 
+    /// The error as an object's `last_payment_error` / `last_setup_error` holds it: the
+    /// envelope's `error`, without the request log link.
+    pub fn body_json(&self) -> serde_json::Value {
+        let mut value: serde_json::Value =
+            serde_json::from_slice(&self.to_body("", 0)).unwrap_or_default();
+        let mut error = value["error"].take();
+        if let Some(map) = error.as_object_mut() {
+            map.remove("request_log_url");
+        }
+        error
+    }
+
     /// Serialises the envelope for a response to the request `request_id`, made at `now`.
     pub fn to_body(&self, request_id: &str, now: i64) -> Vec<u8> {
         let envelope = Envelope {

@@ -46,6 +46,16 @@ pub enum IdKind {
     WebhookSecret,
     /// `req_`
     Request,
+    /// `pi_`
+    PaymentIntent,
+    /// `seti_`
+    SetupIntent,
+    /// `mandate_`
+    Mandate,
+    /// `py_` (a bank debit's Charge)
+    Charge,
+    /// the random part after an intent's `_secret_`
+    IntentSecret,
 }
 
 impl IdKind {
@@ -68,6 +78,11 @@ impl IdKind {
             IdKind::WebhookEndpoint => ("we_", 24),
             IdKind::WebhookSecret => ("whsec_", 32),
             IdKind::Request => ("req_", 14),
+            IdKind::PaymentIntent => ("pi_", 24),
+            IdKind::SetupIntent => ("seti_", 24),
+            IdKind::Mandate => ("mandate_", 24),
+            IdKind::Charge => ("py_", 24),
+            IdKind::IntentSecret => ("", 25),
         }
     }
 }

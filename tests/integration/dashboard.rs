@@ -470,7 +470,7 @@ async fn a_trigger_leaves_queued_outcomes_alone_and_names_the_known_types_for_an
         )
         .await;
     let unknown = server
-        .control("/_fcmock/trigger", &json!({"event": "charge.succeeded"}))
+        .control("/_fcmock/trigger", &json!({"event": "invoice.paid"}))
         .await;
     let listed = get(&server, "/_fcmock/trigger", &[]).await;
 

@@ -14,6 +14,9 @@ mod support;
 
 /// Connect accounts: create, retrieve, and their parameter errors.
 mod accounts;
+/// ACH Direct Debit: SetupIntents, PaymentIntents, mandates, charges, settlement on the mock
+/// clock, Stripe's test account numbers and microdeposits.
+mod ach;
 /// API versions: the header, the default, `--api-version`, unknown versions, per-version
 /// parameters and shapes, events at their creation version.
 mod api_versions;
