@@ -87,10 +87,7 @@ pub fn mandate_for(
         multi_use: single_use.is_none().then(|| json!({})),
         on_behalf_of: None,
         payment_method: payment_method.to_string(),
-        payment_method_details: json!({
-            "type": "us_bank_account",
-            "us_bank_account": {"collection_method": null}
-        }),
+        payment_method_details: json!({"type": "us_bank_account", "us_bank_account": {}}),
         single_use: single_use
             .map(|(amount, currency)| json!({"amount": amount, "currency": currency})),
         status: MandateStatus::Active,
@@ -234,10 +231,12 @@ fn new_charge(
     }
 }
 
-/// A Charge's `payment_method_details.us_bank_account`, from the PaymentMethod.
+/// A Charge's `payment_method_details.us_bank_account`, from the PaymentMethod. Newer API
+/// versions add `mandate` and `payment_reference`; the schema subset fcmock validates
+/// against predates them, so they are not rendered (README, Differences from Stripe).
 fn charge_details(
     pm: Option<&crate::model::payment_method::PaymentMethod>,
-    mandate: Option<&str>,
+    _mandate: Option<&str>,
 ) -> Value {
     let bank = pm.map(|p| &p.us_bank_account);
     json!({
@@ -248,8 +247,6 @@ fn charge_details(
             "bank_name": bank.and_then(|b| b.bank_name.clone()),
             "fingerprint": bank.and_then(|b| b.fingerprint.clone()),
             "last4": bank.and_then(|b| b.last4.clone()),
-            "mandate": mandate,
-            "payment_reference": null,
             "routing_number": bank.and_then(|b| b.routing_number.clone()),
         }
     })
@@ -402,9 +399,9 @@ fn fail(
         // The failed method stays named in the error and is taken off the intent, as Stripe
         // does after a failed attempt (the PaymentIntent API reference, `last_payment_error`).
         pi.last_payment_error = Some(json!({
-            "charge": charge_id, "code": code, "decline_code": null,
+            "charge": charge_id, "code": code,
             "doc_url": format!("https://stripe.com/docs/error-codes/{}", code.replace('_', "-")),
-            "message": message, "param": null, "payment_method": pm, "type": "invalid_request_error"
+            "message": message, "payment_method": pm, "type": "invalid_request_error"
         }));
         pi.payment_method = None;
         let object = snapshot(&*pi);

@@ -309,15 +309,18 @@ pub struct Mandate {
     pub customer_acceptance: Value,
     /// Always `false`.
     pub livemode: bool,
-    /// `{}` for `multi_use`.
+    /// `{}` for `multi_use` (absent otherwise: Stripe's schema does not make it nullable).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub multi_use: Option<Value>,
-    /// Always `null`.
+    /// The connected account it is for; absent when none (not nullable in the schema).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub on_behalf_of: Option<String>,
     /// `pm_…`
     pub payment_method: String,
-    /// `{"type": "us_bank_account", "us_bank_account": {"collection_method": "paper"}}`
+    /// `{"type": "us_bank_account", "us_bank_account": {}}`
     pub payment_method_details: Value,
-    /// `{"amount", "currency"}` for `single_use`.
+    /// `{"amount", "currency"}` for `single_use` (absent otherwise).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub single_use: Option<Value>,
     /// State.
     pub status: MandateStatus,

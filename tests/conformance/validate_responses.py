@@ -70,6 +70,24 @@ EXTRA_ENDPOINTS: list[tuple[str, str, Any]] = [
     ("GET", "/v1/customers/{customer}/payment_methods/{payment_method}", "payment_method"),
     ("GET", "/v1/accounts/{account}/external_accounts", ("list", "bank_account")),
     ("GET", "/v1/accounts/{account}/external_accounts/{id}", "bank_account"),
+    # ACH Direct Debit (#16): the subset carries these schemas in its closure (2023 shapes).
+    ("POST", "/v1/payment_intents", "payment_intent"),
+    ("GET", "/v1/payment_intents", ("list", "payment_intent")),
+    ("GET", "/v1/payment_intents/{intent}", "payment_intent"),
+    ("POST", "/v1/payment_intents/{intent}", "payment_intent"),
+    ("POST", "/v1/payment_intents/{intent}/confirm", "payment_intent"),
+    ("POST", "/v1/payment_intents/{intent}/cancel", "payment_intent"),
+    ("POST", "/v1/payment_intents/{intent}/verify_microdeposits", "payment_intent"),
+    ("POST", "/v1/setup_intents", "setup_intent"),
+    ("GET", "/v1/setup_intents", ("list", "setup_intent")),
+    ("GET", "/v1/setup_intents/{intent}", "setup_intent"),
+    ("POST", "/v1/setup_intents/{intent}", "setup_intent"),
+    ("POST", "/v1/setup_intents/{intent}/confirm", "setup_intent"),
+    ("POST", "/v1/setup_intents/{intent}/cancel", "setup_intent"),
+    ("POST", "/v1/setup_intents/{intent}/verify_microdeposits", "setup_intent"),
+    ("GET", "/v1/mandates/{mandate}", "mandate"),
+    ("GET", "/v1/charges", ("list", "charge")),
+    ("GET", "/v1/charges/{charge}", "charge"),
 ]
 
 # Responses that are not Stripe's public v1 API and so have no schema to check against:

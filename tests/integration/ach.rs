@@ -115,8 +115,8 @@ async fn a_setup_intent_saves_a_linked_account_and_a_later_off_session_payment_s
     let pending = get(&server, &format!("/v1/charges/{charge}")).await;
     assert_eq!(pending["status"], "pending");
     assert_eq!(
-        pending["payment_method_details"]["us_bank_account"]["mandate"],
-        si["mandate"]
+        pending["payment_method_details"]["us_bank_account"]["last4"],
+        attached["us_bank_account"]["last4"]
     );
 
     // The mock clock passes the settlement delay: the bank pays.

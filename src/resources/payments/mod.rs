@@ -127,7 +127,7 @@ pub fn plan(
     let mandate = mandate_source(&ctx.ns.read(), p, &payment_method.id)?;
     Ok(Plan {
         options: json!({"us_bank_account": {
-            "financial_connections": {"permissions": ["payment_method"], "prefetch": [], "return_url": null},
+            "financial_connections": {"permissions": ["payment_method"], "prefetch": []},
             "verification_method": method
         }}),
         payment_method,
