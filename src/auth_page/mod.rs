@@ -5,6 +5,7 @@
 //!   no script.
 //! - [`sdk`]: the exact results flutter_stripe / React Native and Stripe.js would hand an
 //!   app (served by the control API at `/_fcmock/sdk/…`).
+//! - [`microdeposits`]: the hosted microdeposit verification page of ACH intents.
 //! - [`backend`]: `POST /financial-connections-sheet`, a drop-in for flutter_stripe's
 //!   example server.
 //!
@@ -19,6 +20,7 @@
 
 pub mod backend;
 pub mod html;
+pub mod microdeposits;
 pub mod pages;
 pub mod sdk;
 
@@ -31,6 +33,9 @@ pub use crate::store::return_targets::ReturnTarget;
 pub async fn handle(app: &App, request: &Request) -> Option<Response> {
     if request.path == "/financial-connections-sheet" {
         return Some(backend::handle(app, request).await);
+    }
+    if request.path == microdeposits::PATH {
+        return Some(microdeposits::handle(app, request));
     }
     if request.path == "/hosted" || request.path.starts_with("/hosted/") {
         return Some(pages::handle(app, request));

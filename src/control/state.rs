@@ -53,6 +53,8 @@ pub fn import(app: &App, state: SavedState) -> Result<(), String> {
     app.store.import(state.namespaces);
     app.idempotency.clear(None);
     app.ids.reseed_from_os();
+    // Debits that were `processing` when the state was saved settle on their own again.
+    crate::engine::payments::schedule(app, app.settings.ach_settlement_secs);
     Ok(())
 }
 

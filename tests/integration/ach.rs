@@ -374,3 +374,137 @@ async fn a_confirm_without_a_mandate_or_with_other_methods_is_refused_and_stores
         "no method stored"
     );
 }
+
+#[tokio::test]
+async fn a_state_export_taken_mid_settlement_imports_and_still_settles() {
+    let server = TestServer::start_fc().await;
+    let id = manual_payment(&server, "000222222227").await;
+    let exported = server.get("/_fcmock/state", KEY).await;
+    assert_eq!(exported.status, 200, "{}", exported.text);
+
+    let other = TestServer::start_fc().await;
+    let imported = other
+        .request(
+            hyper::Method::PUT,
+            "/_fcmock/state",
+            &[("content-type", "application/json")],
+            exported.text.clone(),
+        )
+        .await;
+    assert_eq!(imported.status, 200, "{}", imported.text);
+    let pending = get(&other, &format!("/v1/payment_intents/{id}")).await;
+    assert_eq!(pending["status"], "processing");
+    let settled = other.control("/_fcmock/payments/settle", &json!({})).await;
+    assert_eq!(settled.json["settled"], 1, "{}", settled.text);
+    let pi = get(&other, &format!("/v1/payment_intents/{id}")).await;
+    assert_eq!(pi["last_payment_error"]["code"], "insufficient_funds");
+}
+
+#[tokio::test]
+async fn one_idempotency_key_on_racing_confirms_makes_one_charge() {
+    let server = TestServer::start_fc().await;
+    let (customer, account) = linked(&server).await;
+    let mut pairs = vec![
+        ("amount", "1500"),
+        ("currency", "usd"),
+        ("customer", customer.as_str()),
+        ("payment_method_data[type]", "us_bank_account"),
+        (
+            "payment_method_data[us_bank_account][financial_connections_account]",
+            account.as_str(),
+        ),
+        ("payment_method_data[billing_details][name]", "Jenny Rosen"),
+    ];
+    pairs.extend_from_slice(ACCEPTANCE);
+    let pi = post(&server, "/v1/payment_intents", &pairs[..3]).await;
+    let path = format!(
+        "/v1/payment_intents/{}/confirm",
+        pi["id"].as_str().expect("id")
+    );
+    let body = form(&pairs[3..]);
+    let headers = [("idempotency-key", "confirm-once")];
+    let (a, b) = tokio::join!(
+        server.post_with(&path, KEY, &headers, &body),
+        server.post_with(&path, KEY, &headers, &body)
+    );
+    assert!(
+        [a.status, b.status].contains(&200),
+        "{} / {}",
+        a.text,
+        b.text
+    );
+    let charges = get(&server, "/v1/charges").await;
+    assert_eq!(
+        charges["data"].as_array().map(Vec::len),
+        Some(1),
+        "{charges:#}"
+    );
+}
+
+#[tokio::test]
+async fn the_hosted_verification_url_is_a_page_that_verifies_microdeposits() {
+    let server = TestServer::start_fc().await;
+    let mut pairs = vec![
+        ("amount", "1000"),
+        ("currency", "usd"),
+        ("payment_method_data[type]", "us_bank_account"),
+        (
+            "payment_method_data[us_bank_account][routing_number]",
+            "110000000",
+        ),
+        (
+            "payment_method_data[us_bank_account][account_number]",
+            "000123456789",
+        ),
+        ("payment_method_data[billing_details][name]", "Jenny Rosen"),
+        ("confirm", "true"),
+    ];
+    pairs.extend_from_slice(ACCEPTANCE);
+    let pi = post(&server, "/v1/payment_intents", &pairs).await;
+    let url = pi["next_action"]["verify_with_microdeposits"]["hosted_verification_url"]
+        .as_str()
+        .expect("a hosted URL");
+    let path = url
+        .strip_prefix(&format!("http://{}", server.addr))
+        .expect("on fcmock");
+    let page = server.request(hyper::Method::GET, path, &[], "").await;
+    assert_eq!(page.status, 200, "{}", page.text);
+    assert!(page.text.contains("name=\"amount1\""), "{}", page.text);
+
+    let query = path.split_once('?').map(|(_, q)| q).expect("a query");
+    let post_form = |extra: &str| format!("{query}&{extra}");
+    let headers = [("content-type", "application/x-www-form-urlencoded")];
+    let wrong = server
+        .request(
+            hyper::Method::POST,
+            "/hosted/verify_microdeposits",
+            &headers,
+            post_form("amount1=1&amount2=2"),
+        )
+        .await;
+    assert!(wrong.text.contains("do not match"), "{}", wrong.text);
+    let right = server
+        .request(
+            hyper::Method::POST,
+            "/hosted/verify_microdeposits",
+            &headers,
+            post_form("amount1=32&amount2=45"),
+        )
+        .await;
+    assert!(right.text.contains("verified"), "{}", right.text);
+    let pi = get(
+        &server,
+        &format!("/v1/payment_intents/{}", pi["id"].as_str().expect("id")),
+    )
+    .await;
+    assert_eq!(pi["status"], "processing");
+    let stranger = server
+        .request(
+            hyper::Method::GET,
+            "/hosted/verify_microdeposits?intent=pi_x&client_secret=y",
+            &[],
+            "",
+        )
+        .await;
+    assert_eq!(stranger.status, 404);
+}
