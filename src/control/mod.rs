@@ -134,7 +134,7 @@ async fn write(
             Ok(json!({"deleted": app.control.scenarios.clear(query.str("api_key"))}))
         }
         (&Method::POST, ["refreshes", "settle"]) => Ok(json!({"settled": engine::settle_all(app)})),
-        (&Method::POST, ["payments", "settle"]) => payments::settle(app),
+        (&Method::POST, ["payments", "settle"]) => payments::settle(app, body),
         (&Method::POST, ["payments", id, "outcome"]) => payments::script(app, id, body),
         (&Method::POST, ["faults"]) => parse_body(body)
             .and_then(|spec| app.control.faults.push(spec))

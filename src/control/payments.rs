@@ -9,10 +9,33 @@ use crate::stripe::error::ApiError;
 use serde::Deserialize;
 use serde_json::json;
 
-/// `POST /_fcmock/payments/settle` → `{"settled": N}`: every `processing` debit settles now
-/// as its account number (or scripted outcome) says; "stays processing" ones stay.
-pub fn settle(app: &App) -> ControlResult {
-    Ok(json!({"settled": ach::settle_all(app, true)}))
+/// The body of `POST /_fcmock/payments/settle`: all namespaces, or one key's.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SettleBody {
+    #[serde(default)]
+    api_key: Option<String>,
+}
+
+/// `POST /_fcmock/payments/settle` → `{"settled": N}`: every `processing` debit (of
+/// `api_key`'s namespace when given) settles now as its account number (or scripted
+/// outcome) says; "stays processing" ones stay.
+pub fn settle(app: &App, body: &[u8]) -> ControlResult {
+    let body: SettleBody = match body.iter().all(u8::is_ascii_whitespace) {
+        true => SettleBody::default(),
+        false => parse_body(body)?,
+    };
+    let settled = match body.api_key {
+        None => ach::settle_all(app, true),
+        Some(key) => match app.store.existing(&key) {
+            Some(ns) => ach::settle_namespace(app, &mut ns.write(), true),
+            None => 0,
+        },
+    };
+    if settled > 0 {
+        app.control.changes.bump();
+    }
+    Ok(json!({"settled": settled}))
 }
 
 /// The body of `POST /_fcmock/payments/{pi}/outcome`.

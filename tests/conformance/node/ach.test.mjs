@@ -49,7 +49,8 @@ const manualIntent = (stripe, number) =>
   });
 
 test('a SetupIntent saves a linked account; an off-session payment settles', async () => {
-  const stripe = makeClient(newTestKey());
+  const key = newTestKey();
+  const stripe = makeClient(key);
   const [customer, account] = await linkedAccount(stripe);
   const si = await stripe.setupIntents.create({
     customer,
@@ -75,7 +76,7 @@ test('a SetupIntent saves a linked account; an off-session payment settles', asy
     confirm: true,
   });
   assert.equal(pi.status, 'processing');
-  assert.equal((await control('/_fcmock/payments/settle', {})).settled, 1);
+  assert.equal((await control('/_fcmock/payments/settle', { api_key: key })).settled, 1);
   pi = await stripe.paymentIntents.retrieve(pi.id, { expand: ['latest_charge'] });
   assert.equal(pi.status, 'succeeded');
   assert.equal(pi.latest_charge.status, 'succeeded');
@@ -89,12 +90,13 @@ for (const [number, code] of [
   ['000444444440', 'invalid_currency'],
 ]) {
   test(`a payment from ${number} fails with ${code}`, async () => {
-    const stripe = makeClient(newTestKey());
+    const key = newTestKey();
+    const stripe = makeClient(key);
     let pi = await manualIntent(stripe, number);
     assert.equal(pi.next_action.type, 'verify_with_microdeposits');
     pi = await stripe.paymentIntents.verifyMicrodeposits(pi.id, { amounts: [32, 45] });
     assert.equal(pi.status, 'processing');
-    await control('/_fcmock/payments/settle', {});
+    await control('/_fcmock/payments/settle', { api_key: key });
     pi = await stripe.paymentIntents.retrieve(pi.id);
     assert.equal(pi.status, 'requires_payment_method');
     assert.equal(pi.last_payment_error.code, code);

@@ -39,7 +39,7 @@ def linked_account(client: stripe.StripeClient) -> tuple[str, str]:
     return customer.id, done["accounts"]["data"][0]["id"]
 
 
-def test_save_with_a_setup_intent_then_pay_off_session(client):
+def test_save_with_a_setup_intent_then_pay_off_session(client, api_key):
     customer, account = linked_account(client)
     si = client.v1.setup_intents.create(
         params={
@@ -71,7 +71,7 @@ def test_save_with_a_setup_intent_then_pay_off_session(client):
     )
     assert pi.status == "processing"
     assert client.v1.charges.retrieve(pi.latest_charge).status == "pending"
-    assert control("/_fcmock/payments/settle", {})["settled"] == 1
+    assert control("/_fcmock/payments/settle", {"api_key": api_key})["settled"] == 1
     pi = client.v1.payment_intents.retrieve(pi.id, params={"expand": ["latest_charge"]})
     assert pi.status == "succeeded"
     assert pi.latest_charge.status == "succeeded"
@@ -110,13 +110,13 @@ def manual_intent(client: stripe.StripeClient, number: str) -> stripe.PaymentInt
         ("000444444440", "invalid_currency"),
     ],
 )
-def test_a_payment_fails_with_each_test_number(client, number, code):
+def test_a_payment_fails_with_each_test_number(client, api_key, number, code):
     pi = manual_intent(client, number)
     assert pi.status == "requires_action"
     assert pi.next_action.type == "verify_with_microdeposits"
     pi = client.v1.payment_intents.verify_microdeposits(pi.id, params={"amounts": [32, 45]})
     assert pi.status == "processing"
-    control("/_fcmock/payments/settle", {})
+    control("/_fcmock/payments/settle", {"api_key": api_key})
     pi = client.v1.payment_intents.retrieve(pi.id)
     assert pi.status == "requires_payment_method"
     assert pi.last_payment_error.code == code
