@@ -246,14 +246,14 @@ impl<'a> Ctx<'a> {
             expand_only.validate(&[Field::new("expand", EXPAND_KIND)], self.version)?;
             self.expand = expand_only.strings("expand");
             expand::parse(&self.expand)?;
-        }
-        let mut rest = ParamMap::default();
-        for (k, v) in params.iter() {
-            if k != "expand" {
-                rest.insert(k.to_string(), v.clone());
+            let mut rest = ParamMap::default();
+            for (k, v) in params.iter() {
+                if k != "expand" {
+                    rest.insert(k.to_string(), v.clone());
+                }
             }
+            params = rest;
         }
-        params = rest;
         params.validate(spec, self.version)?;
         self.executing = true;
         Ok(params)
