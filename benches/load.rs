@@ -1,22 +1,35 @@
 //! Load benchmark: server CPU time per request, fcmock against a bare hyper server.
 //!
-//! Run with `scripts/bench.sh` (or `cargo build --release && cargo bench --bench load`).
+//! Run with `scripts/bench.sh` (or `cargo build --release && cargo bench --bench load`;
+//! `FCMOCK_BENCH_BIN=path/to/fcmock` measures another build). It takes about two minutes.
 //! This is a `harness = false` bench with two roles, picked by `FCMOCK_BENCH_ROLE`:
 //!
-//! * unset: the orchestrator. It spawns itself as the bare hyper baseline, spawns
-//!   `target/release/fcmock --port <free> --seed 1` (override the path with
-//!   `FCMOCK_BENCH_BIN`), drives both with `wrk -t1 -c8 -d5s --latency` on 127.0.0.1, reads
-//!   each server's utime + stime from `/proc/<pid>/stat` before and after every run, and
-//!   prints one table row per scenario: requests, req/s, p50, p99, server CPU µs per
-//!   request, and the ratio of that CPU cost to the bare hyper server's. It also prints
-//!   fcmock's start-up time to its first health answer and its RSS, idle and after the run.
+//! * unset: the orchestrator. It spawns itself as the bare hyper baseline and two fcmocks
+//!   (`--port <free> --seed 1`): one with default logging (`FCMOCK_LOG` unset, so `info`:
+//!   one text line per request) and one with `FCMOCK_LOG=warn`. Each fcmock's stderr is a
+//!   file in the temp directory, so log lines are formatted and written as a user's would
+//!   be. It drives every scenario with `wrk -t1 -c8` and `-c32` (default logging) and `-c32`
+//!   (`warn`), `-d2s --latency` on 127.0.0.1 (after one unmeasured 1 s warm-up of each), reads each
+//!   server's utime + stime from `/proc/<pid>/stat` before and after every run, and prints
+//!   one row per scenario and variant: requests, req/s, p50, p99, server CPU µs per request
+//!   and the ratio of that to the bare server's at the same connection count in the same
+//!   round. Three rounds (`BENCH_ROUNDS`; 0 skips the table); a row is the round with the
+//!   median ratio.
+//!   Scenarios: `GET /v1/customers/{id}`, `POST /v1/customers`,
+//!   `POST /v1/financial_connections/sessions`,
+//!   `GET /v1/financial_connections/accounts?limit=10` (a namespace of ten accounts) and
+//!   `POST /v1/customers` with one `Idempotency-Key` (replays).
+//!   It also prints fcmock's start-up time to its first health answer (median of five
+//!   starts), its RSS idle, after the load runs, and after a `PUT /_fcmock/state` of one
+//!   million customers, and the latency of a list page at that size.
 //! * `bare`: a minimal hyper 1.x http1 server on `127.0.0.1:$FCMOCK_BENCH_PORT`, on the same
 //!   runtime flavour (tokio multi-thread, default worker count) and with the same
 //!   connection settings as fcmock, answering every request `200` with a small fixed JSON
 //!   body.
 //!
-//! Targets (CPU ratio vs bare hyper) are reported PASS/MISS but never fail the process:
-//! benchmarks are measured, not asserted.
+//! Targets (CPU ratio vs bare hyper at 32 connections with default logging, start-up, idle
+//! RSS) are reported PASS/MISS but never fail the process: benchmarks are measured, not
+//! asserted.
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -28,10 +41,22 @@ const KEY: &str = "sk_test_bench";
 const ROLE_VAR: &str = "FCMOCK_BENCH_ROLE";
 const PORT_VAR: &str = "FCMOCK_BENCH_PORT";
 const BARE_BODY: &[u8] = br#"{"id":"cus_bench","object":"customer","livemode":false}"#;
+/// The namespace of the accounts list: exactly ten linked accounts.
+const ACCOUNTS_KEY: &str = "sk_test_bench_accounts";
+/// The namespace the million customers are imported into.
+const MILLION_KEY: &str = "sk_test_bench_million";
 const THREADS: &str = "1";
-const CONNECTIONS: &str = "8";
-const DURATION: &str = "5s";
+/// The connection count the targets apply to.
+const TARGET_CONNECTIONS: u32 = 32;
+/// wrk takes whole seconds.
+const DURATION: &str = "2s";
 const WARMUP: &str = "1s";
+/// How many objects the RSS-at-scale measurement stores.
+const MILLION: usize = 1_000_000;
+/// Sequential list requests timed at a million stored objects.
+const LIST_SAMPLES: usize = 500;
+/// How many start-ups are timed.
+const STARTS: usize = 5;
 
 fn main() {
     if std::env::var(ROLE_VAR).as_deref() == Ok("bare") {
@@ -101,6 +126,8 @@ mod bare {
 struct Server {
     child: Child,
     port: u16,
+    /// The file its stderr goes to, removed with it.
+    log: Option<PathBuf>,
 }
 
 impl Server {
@@ -113,6 +140,9 @@ impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        if let Some(log) = &self.log {
+            let _ = std::fs::remove_file(log);
+        }
     }
 }
 
@@ -149,15 +179,17 @@ impl Reply {
 /// One blocking HTTP/1.1 request on a fresh connection (`Connection: close`).
 fn http(
     port: u16,
+    key: &str,
     method: &str,
     path: &str,
     content_type: &str,
     body: &str,
 ) -> std::io::Result<Reply> {
     let mut stream = TcpStream::connect(("127.0.0.1", port))?;
-    stream.set_read_timeout(Some(Duration::from_secs(10)))?;
+    // Long enough for a state import of a million objects on a busy machine.
+    stream.set_read_timeout(Some(Duration::from_secs(120)))?;
     let request = format!(
-        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAuthorization: Bearer {KEY}\r\n\
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAuthorization: Bearer {key}\r\n\
          Content-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
     );
@@ -197,9 +229,10 @@ fn dechunk(mut data: &[u8]) -> Vec<u8> {
 }
 
 /// A request that must succeed; returns its JSON body.
-fn call(port: u16, method: &str, path: &str, form: &str) -> serde_json::Value {
+fn call(port: u16, key: &str, method: &str, path: &str, form: &str) -> serde_json::Value {
     let reply = http(
         port,
+        key,
         method,
         path,
         "application/x-www-form-urlencoded",
@@ -216,7 +249,7 @@ fn call(port: u16, method: &str, path: &str, form: &str) -> serde_json::Value {
 }
 
 fn control(port: u16, path: &str, json: &str) -> serde_json::Value {
-    let reply = http(port, "POST", path, "application/json", json).expect("control request");
+    let reply = http(port, KEY, "POST", path, "application/json", json).expect("control request");
     assert!(
         reply.status == 200,
         "control {path} answered {}: {}",
@@ -237,7 +270,7 @@ fn str_field(value: &serde_json::Value, pointer: &str) -> String {
 /// Polls `path` until it answers 200; returns the time that took.
 fn wait_ready(port: u16, path: &str, started: Instant, child: &mut Child) -> Duration {
     loop {
-        if let Ok(reply) = http(port, "GET", path, "text/plain", "") {
+        if let Ok(reply) = http(port, KEY, "GET", path, "text/plain", "") {
             if reply.status == 200 {
                 return started.elapsed();
             }
@@ -292,7 +325,11 @@ struct Scenario {
     method: &'static str,
     path: String,
     body: String,
-    /// Target CPU ratio vs bare hyper, if the issue sets one.
+    /// The API key the requests carry (the accounts list works in its own namespace).
+    key: &'static str,
+    /// An `Idempotency-Key` header, the same on every request (replays after the first).
+    idempotency_key: Option<&'static str>,
+    /// Target CPU ratio vs bare hyper at [`TARGET_CONNECTIONS`] with default logging.
     target: Option<f64>,
 }
 
@@ -314,27 +351,28 @@ fn lua_script(dir: &std::path::Path, scenario: &Scenario) -> PathBuf {
             .name
             .replace(|c: char| !c.is_ascii_alphanumeric(), "_")
     ));
-    let script = format!(
-        "wrk.method = {:?}\nwrk.body = {:?}\nwrk.headers[\"Authorization\"] = \"Bearer {KEY}\"\n\
+    let mut script = format!(
+        "wrk.method = {:?}\nwrk.body = {:?}\nwrk.headers[\"Authorization\"] = \"Bearer {}\"\n\
          wrk.headers[\"Content-Type\"] = \"application/x-www-form-urlencoded\"\n",
-        scenario.method, scenario.body
+        scenario.method, scenario.body, scenario.key
     );
+    if let Some(key) = scenario.idempotency_key {
+        script.push_str(&format!("wrk.headers[\"Idempotency-Key\"] = {key:?}\n"));
+    }
     std::fs::write(&path, script).expect("the wrk script is written");
     path
 }
 
-fn wrk(port: u16, scenario: &Scenario, script: &std::path::Path, duration: &str) -> String {
+fn wrk(
+    port: u16,
+    scenario: &Scenario,
+    script: &std::path::Path,
+    connections: u32,
+    duration: &str,
+) -> String {
     let output = Command::new("wrk")
-        .args([
-            "-t",
-            THREADS,
-            "-c",
-            CONNECTIONS,
-            "-d",
-            duration,
-            "--latency",
-            "-s",
-        ])
+        .args(["-t", THREADS, "-c", &connections.to_string()])
+        .args(["-d", duration, "--latency", "-s"])
         .arg(script)
         .arg(format!("http://127.0.0.1:{port}{}", scenario.path))
         .stdin(Stdio::null())
@@ -390,13 +428,16 @@ fn parse_wrk(output: &str) -> (u64, u64, f64, f64, f64) {
     (requests, errors, rps, p50, p99)
 }
 
-fn measure(server: &Server, scenario: &Scenario, ticks_per_second: f64) -> Measured {
+fn measure(
+    server: &Server,
+    scenario: &Scenario,
+    connections: u32,
+    ticks_per_second: f64,
+) -> Measured {
     let dir = std::env::temp_dir();
     let script = lua_script(&dir, scenario);
-    // Warm-up (connections, allocator, caches), not measured.
-    let _ = wrk(server.port, scenario, &script, WARMUP);
     let before = cpu_ticks(server.pid());
-    let output = wrk(server.port, scenario, &script, DURATION);
+    let output = wrk(server.port, scenario, &script, connections, DURATION);
     let after = cpu_ticks(server.pid());
     let _ = std::fs::remove_file(&script);
     let (requests, errors, rps, p50_ms, p99_ms) = parse_wrk(&output);
@@ -416,6 +457,13 @@ fn measure(server: &Server, scenario: &Scenario, ticks_per_second: f64) -> Measu
     }
 }
 
+/// Runs a scenario once, unmeasured (connections, allocator, caches, lazy statics).
+fn warm_up(server: &Server, scenario: &Scenario) {
+    let script = lua_script(&std::env::temp_dir(), scenario);
+    let _ = wrk(server.port, scenario, &script, TARGET_CONNECTIONS, WARMUP);
+    let _ = std::fs::remove_file(&script);
+}
+
 fn spawn_bare(port: u16) -> Server {
     let exe = std::env::current_exe().expect("the bench knows its own path");
     let child = Command::new(exe)
@@ -424,33 +472,55 @@ fn spawn_bare(port: u16) -> Server {
         .stdin(Stdio::null())
         .spawn()
         .expect("the bare server starts");
-    Server { child, port }
+    Server {
+        child,
+        port,
+        log: None,
+    }
 }
 
-fn spawn_fcmock(port: u16) -> Server {
+/// Starts fcmock with `FCMOCK_LOG` set to `log` (unset for `None`: the default, `info`).
+/// Its stderr, where the log lines go, is a file in the temp directory, so every line is
+/// formatted and written as a user's terminal or CI log would get it.
+fn spawn_fcmock(port: u16, log: Option<&str>) -> Server {
     let binary = fcmock_binary();
     assert!(
         binary.exists(),
         "{} is missing: run `cargo build --release` first (scripts/bench.sh does)",
         binary.display()
     );
-    let child = Command::new(&binary)
+    let log_path =
+        std::env::temp_dir().join(format!("fcmock-bench-{}-{port}.log", std::process::id()));
+    let sink = std::fs::File::create(&log_path).expect("the log file is created");
+    let mut command = Command::new(&binary);
+    command
         .args(["--port", &port.to_string(), "--seed", "1"])
-        .env("FCMOCK_LOG", "warn")
+        .env_remove("FCMOCK_LOG")
         .env_remove("FCMOCK_API_KEY")
         .env_remove("FCMOCK_FREEZE_CLOCK")
         .env_remove("FCMOCK_FIXTURES")
         .stdin(Stdio::null())
-        .spawn()
-        .expect("fcmock starts");
-    Server { child, port }
+        .stdout(Stdio::null())
+        .stderr(sink);
+    if let Some(log) = log {
+        command.env("FCMOCK_LOG", log);
+    }
+    let child = command.spawn().expect("fcmock starts");
+    Server {
+        child,
+        port,
+        log: Some(log_path),
+    }
 }
 
-fn form_scenario(
+#[allow(clippy::too_many_arguments)]
+fn scenario(
     name: &'static str,
     method: &'static str,
     path: String,
     body: &str,
+    key: &'static str,
+    idempotency_key: Option<&'static str>,
     target: Option<f64>,
 ) -> Scenario {
     Scenario {
@@ -458,244 +528,373 @@ fn form_scenario(
         method,
         path,
         body: body.to_string(),
+        key,
+        idempotency_key,
         target,
     }
 }
 
-fn orchestrate() {
-    let ticks_per_second = clock_ticks_per_second();
-    println!(
-        "fcmock load bench: wrk -t{THREADS} -c{CONNECTIONS} -d{DURATION} --latency on 127.0.0.1 \
-         (+{WARMUP} unmeasured warm-up per scenario); CLK_TCK = {ticks_per_second}"
-    );
+/// The objects the scenarios read: a customer, and a namespace ([`ACCOUNTS_KEY`]) holding
+/// exactly ten linked accounts (two sessions, five accounts picked in each).
+struct Setup {
+    customer: String,
+    session_body: String,
+    accounts: usize,
+}
 
-    // (a) bare hyper.
-    let mut bare = spawn_bare(free_port());
-    wait_ready(bare.port, "/", Instant::now(), &mut bare.child);
-    let bare_scenario = form_scenario("(a) bare hyper GET /", "GET", "/".into(), "", None);
-    // The bare server stays up: every round measures it again, right before fcmock, so
-    // each ratio compares runs made seconds apart (this machine's speed drifts).
-
-    // fcmock: start-up time to first answer, idle RSS.
-    let port = free_port();
-    let started = Instant::now();
-    let mut fcmock = spawn_fcmock(port);
-    let startup = wait_ready(port, "/_fcmock/health", started, &mut fcmock.child);
-    let rss_idle = rss_kib(fcmock.pid());
-
-    // Setup: one customer, one completed session with its accounts refreshed and settled.
+fn setup(port: u16) -> Setup {
     let customer = str_field(
-        &call(port, "POST", "/v1/customers", "email=a%40b.co&name=Jenny"),
+        &call(
+            port,
+            KEY,
+            "POST",
+            "/v1/customers",
+            "email=a%40b.co&name=Jenny",
+        ),
         "/id",
     );
     let session_body = format!(
         "account_holder[type]=customer&account_holder[customer]={customer}\
          &permissions[0]=balances&permissions[1]=transactions"
     );
-    let session = str_field(
-        &call(
-            port,
-            "POST",
-            "/v1/financial_connections/sessions",
-            &session_body,
-        ),
+    let holder = str_field(
+        &call(port, ACCOUNTS_KEY, "POST", "/v1/customers", "name=Ten"),
         "/id",
     );
-    control(
+    let holder_body = session_body.replace(&customer, &holder);
+    for _ in 0..2 {
+        let session = str_field(
+            &call(
+                port,
+                ACCOUNTS_KEY,
+                "POST",
+                "/v1/financial_connections/sessions",
+                &holder_body,
+            ),
+            "/id",
+        );
+        control(
+            port,
+            &format!("/_fcmock/sessions/{session}/complete"),
+            r#"{"outcome":"success","accounts":["success","insufficient_funds","account_closed","debit_not_authorized","savings"]}"#,
+        );
+    }
+    let listed = call(
         port,
-        &format!("/_fcmock/sessions/{session}/complete"),
-        r#"{"outcome":"success"}"#,
-    );
-    let accounts = call(
-        port,
+        ACCOUNTS_KEY,
         "GET",
-        &format!("/v1/financial_connections/accounts?session={session}"),
+        "/v1/financial_connections/accounts?limit=100",
         "",
     );
-    let account = str_field(&accounts, "/data/0/id");
-    call(
-        port,
-        "POST",
-        &format!("/v1/financial_connections/accounts/{account}/refresh"),
-        "features[]=transactions",
-    );
-    control(port, "/_fcmock/refreshes/settle", "{}");
-    let transactions = call(
-        port,
-        "GET",
-        &format!("/v1/financial_connections/transactions?account={account}&limit=100"),
-        "",
-    );
-    let transaction_count = transactions
+    let accounts = listed
         .get("data")
         .and_then(|d| d.as_array())
         .map_or(0, Vec::len);
+    Setup {
+        customer,
+        session_body,
+        accounts,
+    }
+}
 
-    let scenarios = [
-        form_scenario(
-            "(b) GET /v1/customers/{id}",
+fn scenarios(setup: &Setup) -> Vec<Scenario> {
+    vec![
+        scenario(
+            "GET /v1/customers/{id}",
             "GET",
-            format!("/v1/customers/{customer}"),
+            format!("/v1/customers/{}", setup.customer),
             "",
-            Some(2.5),
+            KEY,
+            None,
+            Some(2.0),
         ),
-        form_scenario(
-            "(c) POST /v1/customers",
+        scenario(
+            "POST /v1/customers",
             "POST",
             "/v1/customers".into(),
             "email=a%40b.co&name=Jenny",
-            Some(4.0),
+            KEY,
+            None,
+            Some(3.0),
         ),
-        form_scenario(
-            "(d) POST /v1/fc/sessions",
+        scenario(
+            "POST /v1/fc/sessions",
             "POST",
             "/v1/financial_connections/sessions".into(),
-            &session_body,
-            Some(5.0),
+            &setup.session_body,
+            KEY,
+            None,
+            Some(4.0),
         ),
-        form_scenario(
-            "(e) GET /v1/fc/accounts/{id}",
+        scenario(
+            "GET /v1/fc/accounts?limit=10",
             "GET",
-            format!("/v1/financial_connections/accounts/{account}"),
+            "/v1/financial_connections/accounts?limit=10".into(),
             "",
+            ACCOUNTS_KEY,
+            None,
             None,
         ),
-        form_scenario(
-            "(f) GET /v1/fc/transactions?limit=100",
-            "GET",
-            format!("/v1/financial_connections/transactions?account={account}&limit=100"),
-            "",
+        scenario(
+            "POST /v1/customers replay",
+            "POST",
+            "/v1/customers".into(),
+            "email=a%40b.co&name=Jenny",
+            KEY,
+            Some("bench-replay"),
             None,
         ),
-    ];
+    ]
+}
+
+/// One configuration a scenario runs in: which server, how many connections.
+#[derive(Clone, Copy)]
+struct Variant {
+    label: &'static str,
+    connections: u32,
+    /// Index into the fcmock servers: 0 = default logging (`info`), 1 = `FCMOCK_LOG=warn`.
+    server: usize,
+}
+
+const VARIANTS: [Variant; 3] = [
+    Variant {
+        label: "info",
+        connections: 8,
+        server: 0,
+    },
+    Variant {
+        label: "info",
+        connections: 32,
+        server: 0,
+    },
+    Variant {
+        label: "warn",
+        connections: 32,
+        server: 1,
+    },
+];
+
+/// One round: a bare run per connection count, then every scenario in every variant.
+struct Round {
+    bare: Vec<(u32, Measured)>,
+    runs: Vec<Vec<Measured>>,
+}
+
+impl Round {
+    fn bare_at(&self, connections: u32) -> &Measured {
+        &self
+            .bare
+            .iter()
+            .find(|(c, _)| *c == connections)
+            .expect("every connection count has a bare run")
+            .1
+    }
+}
+
+fn orchestrate() {
+    let ticks_per_second = clock_ticks_per_second();
+    println!(
+        "fcmock load bench: wrk -t{THREADS} -c8 and -c32 -d{DURATION} --latency on 127.0.0.1 \
+         (one unmeasured {WARMUP} warm-up of each scenario first); CLK_TCK = {ticks_per_second}; fcmock {}",
+        fcmock_binary().display()
+    );
+    let startup = startup_times();
+    let mut bare = spawn_bare(free_port());
+    wait_ready(bare.port, "/", Instant::now(), &mut bare.child);
+    let bare_scenario = scenario("bare hyper GET /", "GET", "/".into(), "", KEY, None, None);
+    // fcmock with default logging (FCMOCK_LOG unset) and with FCMOCK_LOG=warn.
+    let mut servers: Vec<Server> = [None, Some("warn")]
+        .into_iter()
+        .map(|log| {
+            let mut server = spawn_fcmock(free_port(), log);
+            wait_ready(
+                server.port,
+                "/_fcmock/health",
+                Instant::now(),
+                &mut server.child,
+            );
+            server
+        })
+        .collect();
+    let setups: Vec<Setup> = servers.iter().map(|s| setup(s.port)).collect();
+    let all: Vec<Vec<Scenario>> = setups.iter().map(scenarios).collect();
+    warm_up(&bare, &bare_scenario);
+    for (server, scenarios) in servers.iter().zip(&all) {
+        scenarios.iter().for_each(|s| warm_up(server, s));
+    }
     let rounds: usize = std::env::var("BENCH_ROUNDS")
         .ok()
         .and_then(|r| r.parse().ok())
         .unwrap_or(3);
-    // rounds[r] = (bare, [scenario results]) measured back to back.
-    let mut measured_rounds: Vec<(Measured, Vec<Measured>)> = Vec::with_capacity(rounds);
-    for _ in 0..rounds {
-        let bare_run = measure(&bare, &bare_scenario, ticks_per_second);
-        let runs = scenarios
-            .iter()
-            .map(|s| measure(&fcmock, s, ticks_per_second))
-            .collect();
-        measured_rounds.push((bare_run, runs));
-    }
+    // The bare server stays up: every round measures it again, right before fcmock, so
+    // each ratio compares runs made seconds apart (this machine's speed drifts).
+    let measured: Vec<Round> = (0..rounds)
+        .map(|_| Round {
+            bare: [8, 32]
+                .into_iter()
+                .map(|c| (c, measure(&bare, &bare_scenario, c, ticks_per_second)))
+                .collect(),
+            runs: VARIANTS
+                .iter()
+                .map(|v| {
+                    all[v.server]
+                        .iter()
+                        .map(|s| measure(&servers[v.server], s, v.connections, ticks_per_second))
+                        .collect()
+                })
+                .collect(),
+        })
+        .collect();
     drop(bare);
-    let cycle = refresh_cycles(&fcmock, &account, ticks_per_second);
-    let rss_after = rss_kib(fcmock.pid());
-    drop(fcmock);
-    // Per scenario, the round with the median ratio (all its columns come from that round).
-    let median_round = |i: usize| -> (&Measured, &Measured, Vec<f64>) {
-        let mut by_ratio: Vec<(f64, usize)> = measured_rounds
+    let rss_after = rss_kib(servers[0].pid());
+    let log_bytes = servers[0]
+        .log
+        .as_ref()
+        .and_then(|p| std::fs::metadata(p).ok())
+        .map_or(0, |m| m.len());
+    servers.clear();
+    report(&measured, &all[0], &bare_scenario);
+    let million = million_objects();
+    println!(
+        "GET /v1/fc/accounts?limit=10 lists a namespace of {} accounts",
+        setups[0].accounts
+    );
+    println!(
+        "fcmock start-up to first /_fcmock/health answer (spawn included): median {:.1} ms \
+         of {} starts ({})  target ≤ 10 ms {}",
+        startup.median_ms,
+        startup.all_ms.len(),
+        startup
+            .all_ms
             .iter()
-            .enumerate()
-            .map(|(r, (b, runs))| (runs[i].cpu_us_per_request / b.cpu_us_per_request, r))
-            .collect();
-        let ratios: Vec<f64> = by_ratio.iter().map(|(x, _)| *x).collect();
-        by_ratio.sort_by(|a, b| a.0.total_cmp(&b.0));
-        let (_, r) = by_ratio[by_ratio.len() / 2];
-        (&measured_rounds[r].0, &measured_rounds[r].1[i], ratios)
-    };
-    let mut bare_runs: Vec<&Measured> = measured_rounds.iter().map(|(b, _)| b).collect();
-    bare_runs.sort_by(|a, b| a.cpu_us_per_request.total_cmp(&b.cpu_us_per_request));
-    let baseline = bare_runs[bare_runs.len() / 2];
-
-    println!();
-    println!(
-        "{:<38} {:>9} {:>6} {:>9} {:>9} {:>9} {:>9} {:>7}  target",
-        "scenario", "requests", "errors", "req/s", "p50 ms", "p99 ms", "CPU µs/r", "ratio"
-    );
-    print_row(&bare_scenario, baseline, baseline);
-    let mut spreads = Vec::new();
-    for (i, scenario) in scenarios.iter().enumerate() {
-        let (bare_run, run, ratios) = median_round(i);
-        print_row(scenario, run, bare_run);
-        let shown: Vec<String> = ratios.iter().map(|r| format!("{r:.2}×")).collect();
-        spreads.push(format!("{}: {}", scenario.name, shown.join(" ")));
-    }
-    println!();
-    println!("{rounds} rounds, each a bare run then every scenario; a row is the round with the median ratio. Ratios per round:");
-    for line in spreads {
-        println!("  {line}");
-    }
-    println!(
-        "(g) refresh + settle: {} cycles of clock +2 s, POST …/refresh (balance), POST \
-         /_fcmock/refreshes/settle; {:.1} µs server CPU per cycle ({:.1} µs/request, {:.2}× \
-         bare); cycle p50 {:.3} ms, p99 {:.3} ms (sequential, a fresh connection per request)",
-        cycle.cycles,
-        cycle.cpu_us_per_cycle,
-        cycle.cpu_us_per_cycle / 3.0,
-        cycle.cpu_us_per_cycle / 3.0 / baseline.cpu_us_per_request,
-        cycle.p50_ms,
-        cycle.p99_ms
-    );
-    println!();
-    println!("(f) lists {transaction_count} transactions per response");
-    println!(
-        "fcmock start-up to first /_fcmock/health answer: {:.1} ms",
-        startup.as_secs_f64() * 1000.0
+            .map(|t| format!("{t:.1}"))
+            .collect::<Vec<_>>()
+            .join(" "),
+        verdict(startup.median_ms <= 10.0)
     );
     println!(
-        "fcmock RSS: idle {:.1} MiB, after the run {:.1} MiB",
-        rss_idle as f64 / 1024.0,
-        rss_after as f64 / 1024.0
+        "fcmock RSS: idle {:.1} MiB (target ≤ 10 MiB {}); after the load runs {:.1} MiB; \
+         after importing {} customers {:.1} MiB (import {:.1} s); default-logging log file \
+         {:.1} MiB",
+        million.idle_kib as f64 / 1024.0,
+        verdict(million.idle_kib as f64 / 1024.0 <= 10.0),
+        rss_after as f64 / 1024.0,
+        MILLION,
+        million.loaded_kib as f64 / 1024.0,
+        million.import_seconds,
+        log_bytes as f64 / (1024.0 * 1024.0)
+    );
+    println!(
+        "GET /v1/customers?limit=10 with {} customers stored: p50 {:.3} ms, p99 {:.3} ms \
+         (sequential, fresh connections; benches/scale.rs measures 1 k vs 1 M list p99)",
+        MILLION, million.list_p50_ms, million.list_p99_ms
     );
     println!(
         "CPU = server utime+stime from /proc/<pid>/stat over the measured run / requests; \
-         ratio = CPU µs/request vs bare hyper. Targets are reported, not enforced."
+         ratio = CPU µs/request vs bare hyper at the same connection count, same round. \
+         Targets (at 32 connections, default logging) are reported, not enforced."
     );
 }
 
-/// What the refresh + settle loop measured.
-struct Cycles {
-    cycles: u64,
-    cpu_us_per_cycle: f64,
-    p50_ms: f64,
-    p99_ms: f64,
-}
-
-/// Refresh and settle one account in a loop. The mock clock is moved past the refresh
-/// cooldown before each refresh, so every cycle really starts and settles a refresh.
-fn refresh_cycles(server: &Server, account: &str, ticks_per_second: f64) -> Cycles {
-    const CYCLES: u64 = 1_000;
-    let refresh = format!("/v1/financial_connections/accounts/{account}/refresh");
-    let mut latencies: Vec<f64> = Vec::with_capacity(CYCLES as usize);
-    let before = cpu_ticks(server.pid());
-    for _ in 0..CYCLES {
-        let started = Instant::now();
-        control(server.port, "/_fcmock/clock", r#"{"advance_seconds":2}"#);
-        let account = call(server.port, "POST", &refresh, "features[]=balance");
-        assert_eq!(
-            str_field(&account, "/balance_refresh/status"),
-            "pending",
-            "every cycle starts a refresh"
-        );
-        control(server.port, "/_fcmock/refreshes/settle", "{}");
-        latencies.push(started.elapsed().as_secs_f64() * 1000.0);
-    }
-    let ticks = cpu_ticks(server.pid()).saturating_sub(before);
-    latencies.sort_by(f64::total_cmp);
-    let at = |q: f64| latencies[((latencies.len() as f64 - 1.0) * q) as usize];
-    Cycles {
-        cycles: CYCLES,
-        cpu_us_per_cycle: ticks as f64 / ticks_per_second * 1e6 / CYCLES as f64,
-        p50_ms: at(0.5),
-        p99_ms: at(0.99),
+fn verdict(pass: bool) -> &'static str {
+    if pass {
+        "PASS"
+    } else {
+        "MISS"
     }
 }
 
-fn print_row(scenario: &Scenario, measured: &Measured, baseline: &Measured) {
+/// Prints the table: per scenario and variant, the round with the median ratio.
+fn report(measured: &[Round], scenarios: &[Scenario], bare_scenario: &Scenario) {
+    println!();
+    if measured.is_empty() {
+        println!("BENCH_ROUNDS=0: no load rounds measured");
+        return;
+    }
+    println!(
+        "{:<30} {:>4} {:>4} {:>8} {:>5} {:>7} {:>7} {:>7} {:>8} {:>6}  target",
+        "scenario",
+        "log",
+        "conn",
+        "requests",
+        "err",
+        "req/s",
+        "p50 ms",
+        "p99 ms",
+        "CPU µs/r",
+        "ratio"
+    );
+    for connections in [8, 32] {
+        let mut bare: Vec<&Measured> = measured.iter().map(|r| r.bare_at(connections)).collect();
+        bare.sort_by(|a, b| a.cpu_us_per_request.total_cmp(&b.cpu_us_per_request));
+        let median = bare[bare.len() / 2];
+        print_row(bare_scenario, "-", connections, median, median, false);
+    }
+    let mut spreads = Vec::new();
+    for (i, scenario) in scenarios.iter().enumerate() {
+        for (v, variant) in VARIANTS.iter().enumerate() {
+            let mut by_ratio: Vec<(f64, usize)> = measured
+                .iter()
+                .enumerate()
+                .map(|(r, round)| {
+                    let bare = round.bare_at(variant.connections);
+                    (
+                        round.runs[v][i].cpu_us_per_request / bare.cpu_us_per_request,
+                        r,
+                    )
+                })
+                .collect();
+            let ratios: Vec<String> = by_ratio.iter().map(|(x, _)| format!("{x:.2}×")).collect();
+            by_ratio.sort_by(|a, b| a.0.total_cmp(&b.0));
+            let round = &measured[by_ratio[by_ratio.len() / 2].1];
+            let targeted = variant.label == "info" && variant.connections == TARGET_CONNECTIONS;
+            print_row(
+                scenario,
+                variant.label,
+                variant.connections,
+                &round.runs[v][i],
+                round.bare_at(variant.connections),
+                targeted,
+            );
+            spreads.push(format!(
+                "{} [{} c{}]: {}",
+                scenario.name,
+                variant.label,
+                variant.connections,
+                ratios.join(" ")
+            ));
+        }
+    }
+    println!();
+    println!(
+        "{} rounds, each bare runs then every scenario and variant; a row is the round with \
+         the median ratio. Ratios per round:",
+        measured.len()
+    );
+    for line in spreads {
+        println!("  {line}");
+    }
+    println!();
+}
+
+fn print_row(
+    scenario: &Scenario,
+    log: &str,
+    connections: u32,
+    measured: &Measured,
+    baseline: &Measured,
+    targeted: bool,
+) {
     let ratio = measured.cpu_us_per_request / baseline.cpu_us_per_request;
     let verdict = match scenario.target {
-        Some(target) if ratio <= target => format!("≤ {target}× PASS"),
-        Some(target) => format!("≤ {target}× MISS"),
-        None => "-".to_string(),
+        Some(target) if targeted => format!("≤ {target}× {}", verdict(ratio <= target)),
+        _ => "-".to_string(),
     };
     println!(
-        "{:<38} {:>9} {:>6} {:>9.0} {:>9.3} {:>9.3} {:>9.1} {:>6.2}×  {verdict}",
+        "{:<30} {:>4} {:>4} {:>8} {:>5} {:>7.0} {:>7.3} {:>7.3} {:>8.1} {:>5.2}×  {verdict}",
         scenario.name,
+        log,
+        connections,
         measured.requests,
         measured.errors,
         measured.rps,
@@ -704,4 +903,110 @@ fn print_row(scenario: &Scenario, measured: &Measured, baseline: &Measured) {
         measured.cpu_us_per_request,
         ratio
     );
+}
+
+/// Start-up times to the first health answer, spawn included.
+struct Startup {
+    median_ms: f64,
+    all_ms: Vec<f64>,
+}
+
+fn startup_times() -> Startup {
+    let mut all_ms: Vec<f64> = (0..STARTS)
+        .map(|_| {
+            let port = free_port();
+            let started = Instant::now();
+            let mut server = spawn_fcmock(port, None);
+            let took = wait_ready(port, "/_fcmock/health", started, &mut server.child);
+            took.as_secs_f64() * 1000.0
+        })
+        .collect();
+    let shown = all_ms.clone();
+    all_ms.sort_by(f64::total_cmp);
+    Startup {
+        median_ms: all_ms[all_ms.len() / 2],
+        all_ms: shown,
+    }
+}
+
+/// What storing [`MILLION`] objects measured.
+struct Million {
+    idle_kib: u64,
+    loaded_kib: u64,
+    import_seconds: f64,
+    list_p50_ms: f64,
+    list_p99_ms: f64,
+}
+
+/// A fresh fcmock (default logging): idle RSS, then [`MILLION`] customers loaded through
+/// `PUT /_fcmock/state` (the smallest valid customer: absent optional fields are `null`),
+/// RSS again, and the latency of a list page.
+fn million_objects() -> Million {
+    let port = free_port();
+    let mut server = spawn_fcmock(port, None);
+    wait_ready(port, "/_fcmock/health", Instant::now(), &mut server.child);
+    std::thread::sleep(Duration::from_millis(200));
+    let idle_kib = rss_kib(server.pid());
+    let state = million_state(port);
+    let started = Instant::now();
+    let reply = http(
+        port,
+        KEY,
+        "PUT",
+        "/_fcmock/state",
+        "application/json",
+        &state,
+    )
+    .expect("the state import answers");
+    let import_seconds = started.elapsed().as_secs_f64();
+    assert!(
+        reply.status == 200,
+        "state import answered {}: {}",
+        reply.status,
+        String::from_utf8_lossy(&reply.body)
+    );
+    drop(state);
+    let loaded_kib = rss_kib(server.pid());
+    let mut latencies: Vec<f64> = (0..LIST_SAMPLES)
+        .map(|_| {
+            let started = Instant::now();
+            call(port, MILLION_KEY, "GET", "/v1/customers?limit=10", "");
+            started.elapsed().as_secs_f64() * 1000.0
+        })
+        .collect();
+    latencies.sort_by(f64::total_cmp);
+    let at = |q: f64| latencies[((latencies.len() as f64 - 1.0) * q) as usize];
+    Million {
+        idle_kib,
+        loaded_kib,
+        import_seconds,
+        list_p50_ms: at(0.5),
+        list_p99_ms: at(0.99),
+    }
+}
+
+/// A saved state with [`MILLION`] customers under [`MILLION_KEY`], at the server's clock.
+fn million_state(port: u16) -> String {
+    let clock = http(port, KEY, "GET", "/_fcmock/state", "text/plain", "")
+        .expect("the state export answers")
+        .json()
+        .get("clock")
+        .cloned()
+        .expect("a state export has a clock");
+    let mut state = String::with_capacity(MILLION * 250 + 1024);
+    state.push_str(&format!(
+        r#"{{"fcmock_state_version":1,"clock":{clock},"namespaces":{{"{MILLION_KEY}":{{"customers":["#
+    ));
+    for i in 0..MILLION {
+        if i > 0 {
+            state.push(',');
+        }
+        // Rows are saved oldest first, each with its sort time.
+        let created = 1_600_000_000 + i as i64;
+        state.push_str(&format!(
+            r#"{{"sort_time":{created},"object":{{"id":"cus_bench{i:014}","object":"customer","balance":0,"created":{created},"delinquent":false,"invoice_prefix":"B{i:07X}","invoice_settings":{{}},"livemode":false,"metadata":{{}},"next_invoice_sequence":1,"preferred_locales":[],"tax_exempt":"none"}}}}"#
+        ));
+    }
+    state.push_str("]}}}");
+    state
 }

@@ -11,7 +11,7 @@ SRC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "src")
 
 # Layer of each top-level module, from the bottom. A file may import its own layer or below.
 LAYERS = [
-    ["config", "clock", "http", "fixtures", "model"],
+    ["config", "clock", "http", "log_sink", "fixtures", "model"],
     ["store"],
     ["stripe"],
     ["qa", "webhooks"],

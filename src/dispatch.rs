@@ -94,11 +94,12 @@ fn log_request(
     request_id: &str,
     key: Option<&str>,
 ) {
-    // Masking allocates; skip it (and the line) when request logging is filtered out.
     if !tracing::enabled!(target: "fcmock::request", tracing::Level::INFO) {
         return;
     }
-    let key = key.map(crate::stripe::auth::mask);
+    // Masked on the stack: no allocation for a key of ordinary length.
+    let mut stack = StackText::default();
+    let shown = key.map(|key| stack.show(crate::stripe::auth::Masked(key)));
     let micros = started.elapsed().as_micros() as u64;
     tracing::info!(
         target: "fcmock::request",
@@ -107,7 +108,47 @@ fn log_request(
         status = response.status.as_u16(),
         duration_us = micros,
         request_id,
-        api_key = key.as_deref().unwrap_or("-"),
+        api_key = shown.as_deref().unwrap_or("-"),
         "request"
     );
+}
+
+/// A short text formatted without allocating; longer text falls back to a `String`.
+struct StackText {
+    bytes: [u8; 128],
+    len: usize,
+}
+
+impl Default for StackText {
+    fn default() -> Self {
+        StackText {
+            bytes: [0; 128],
+            len: 0,
+        }
+    }
+}
+
+impl std::fmt::Write for StackText {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        let end = self.len + s.len();
+        let room = self.bytes.get_mut(self.len..end).ok_or(std::fmt::Error)?;
+        room.copy_from_slice(s.as_bytes());
+        self.len = end;
+        Ok(())
+    }
+}
+
+impl StackText {
+    /// `value` as text: borrowed from the stack when it fits.
+    fn show(&mut self, value: impl std::fmt::Display) -> std::borrow::Cow<'_, str> {
+        use std::fmt::Write;
+        self.len = 0;
+        if write!(self, "{value}").is_ok() {
+            // Only whole `&str`s were copied in, so the bytes are UTF-8.
+            if let Ok(text) = std::str::from_utf8(&self.bytes[..self.len]) {
+                return std::borrow::Cow::Borrowed(text);
+            }
+        }
+        std::borrow::Cow::Owned(value.to_string())
+    }
 }

@@ -40,6 +40,7 @@ pub mod dispatch;
 pub mod engine;
 pub mod fixtures;
 pub mod http;
+pub mod log_sink;
 pub mod mock_server;
 pub mod model;
 pub mod qa;

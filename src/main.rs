@@ -32,7 +32,8 @@ async fn main() -> ExitCode {
         }
         None => {}
     }
-    init_logging(config.log_format);
+    // Dropped last: writes out the log lines still buffered.
+    let _flush = init_logging(config.log_format);
     serve(config).await
 }
 
@@ -104,18 +105,22 @@ fn prepare(
     Ok(app)
 }
 
-fn init_logging(format: LogFormat) {
+/// Logs to stderr through [`fcmock::log_sink`], so no request waits on a write; the guard
+/// writes out what is still buffered.
+fn init_logging(format: LogFormat) -> fcmock::log_sink::FlushGuard {
     let filter = tracing_subscriber::EnvFilter::try_from_env("FCMOCK_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     use std::io::IsTerminal;
+    let (sink, guard) = fcmock::log_sink::LogSink::stderr();
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_ansi(std::io::stderr().is_terminal())
-        .with_writer(std::io::stderr);
+        .with_writer(sink);
     match format {
         LogFormat::Json => builder.json().flatten_event(true).init(),
         LogFormat::Text => builder.compact().init(),
     }
+    guard
 }
 
 /// Resolves on SIGINT (Ctrl-C) or SIGTERM (what Docker and CI runners send).

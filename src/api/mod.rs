@@ -63,7 +63,11 @@ enum Answer {
 
 /// Answers one Stripe API request. Returns the response and the API key it carried (masked
 /// only when a log line is actually written).
-pub async fn handle(app: &App, request: Request, request_id: &str) -> (Response, Option<String>) {
+pub async fn handle(
+    app: &App,
+    mut request: Request,
+    request_id: &str,
+) -> (Response, Option<String>) {
     let version = match version(app, &request) {
         Ok(version) => version,
         Err(error) => {
@@ -74,7 +78,7 @@ pub async fn handle(app: &App, request: Request, request_id: &str) -> (Response,
             );
         }
     };
-    let version_name = version.to_string();
+    let version_name = version.name();
     if request.method == Method::OPTIONS {
         let preflight = Response::new(200, "application/json", "{}");
         return (
@@ -99,7 +103,7 @@ pub async fn handle(app: &App, request: Request, request_id: &str) -> (Response,
     let response = with_stripe_headers(response, request_id, &version_name);
     log(
         app,
-        &request,
+        &mut request,
         request_id,
         &response,
         key.as_deref(),
@@ -132,7 +136,7 @@ pub fn call_internal(
     } else {
         (form.to_string(), bytes::Bytes::new())
     };
-    let request = Request {
+    let mut request = Request {
         method,
         path: path.to_string(),
         query,
@@ -155,7 +159,7 @@ pub fn call_internal(
     let response = respond(app, answer, &request_id);
     log(
         app,
-        &request,
+        &mut request,
         &request_id,
         &response,
         Some(api_key),
@@ -356,25 +360,27 @@ fn refused(app: &App, refusal: Refusal, request_id: &str) -> Response {
     response.with_header(HeaderName::from_static("idempotency-key"), &slot.key)
 }
 
-/// Records a Stripe API request in the control API's request log.
+/// Records a Stripe API request in the control API's request log. The query string is moved
+/// into the entry (the request is answered by now), not copied.
 fn log(
     app: &App,
-    request: &Request,
+    request: &mut Request,
     request_id: &str,
     response: &Response,
     key: Option<&str>,
     started: std::time::Instant,
 ) {
+    // The raw form: decoded only when the log is read.
+    let raw = if request.method == Method::POST && !request.body.is_empty() {
+        request.body.clone()
+    } else {
+        bytes::Bytes::from(std::mem::take(&mut request.query))
+    };
     app.control.requests.record(crate::qa::request_log::Entry {
         request_id,
         method: request.method.as_str(),
         path: &request.path,
-        // The raw form: decoded only when the log is read.
-        raw: if request.method == Method::POST && !request.body.is_empty() {
-            request.body.clone()
-        } else {
-            bytes::Bytes::from(request.query.clone())
-        },
+        raw,
         status: response.status.as_u16(),
         api_key: key,
         idempotency_key: request.header("idempotency-key"),

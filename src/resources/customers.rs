@@ -195,18 +195,22 @@ pub fn create(ctx: &mut Ctx<'_>) -> HandlerResult {
     let mut customer = new_customer(ctx);
     apply(&mut customer, &p)?;
     let refs = references::PaymentMethods::of(&p);
-    refs.check(&ctx.ns.read(), &customer.id)?;
+    if !refs.is_empty() {
+        refs.check(&ctx.ns.read(), &customer.id)?;
+    }
     // A bad `expand[]` must refuse the request before anything is stored.
     ctx.check_expand(&customer)?;
     let cause = events::cause(ctx);
+    // Serialised before the lock: attaching changes the PaymentMethod, not the customer.
+    let object = engine::snapshot(&customer);
+    let stored = customer.clone();
     {
         let mut ns = ctx.ns.write();
         // Again under the write lock: the PaymentMethod may have been attached meanwhile.
         refs.check(&ns, &customer.id)?;
         refs.attach(&mut ns, &customer.id);
-        let object = engine::snapshot(&customer);
         ns.customers
-            .insert(customer.id.clone(), customer.created, customer.clone());
+            .insert(customer.id.clone(), customer.created, stored);
         engine::emit(ctx.app, &mut ns, "customer.created", object, None, &cause);
     }
     ctx.render(&customer)

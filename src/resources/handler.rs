@@ -246,14 +246,14 @@ impl<'a> Ctx<'a> {
             expand_only.validate(&[Field::new("expand", EXPAND_KIND)], self.version)?;
             self.expand = expand_only.strings("expand");
             expand::parse(&self.expand)?;
-        }
-        let mut rest = ParamMap::default();
-        for (k, v) in params.iter() {
-            if k != "expand" {
-                rest.insert(k.to_string(), v.clone());
+            let mut rest = ParamMap::default();
+            for (k, v) in params.iter() {
+                if k != "expand" {
+                    rest.insert(k.to_string(), v.clone());
+                }
             }
+            params = rest;
         }
-        params = rest;
         params.validate(spec, self.version)?;
         self.executing = true;
         Ok(params)
@@ -276,12 +276,12 @@ impl<'a> Ctx<'a> {
     fn render_at<T: Serialize>(&self, object: &T, holds_events: bool) -> HandlerResult {
         let as_stored = self.expand.is_empty() && !holds_events && self.version.is_newest_shape();
         let body = if as_stored {
-            serde_json::to_vec_pretty(object)
+            pretty(object)
         } else {
             let mut value = serde_json::to_value(object).map_err(internal)?;
             expand::apply(&mut value, &self.expand, self)?;
             versions::downgrade(&mut value, self.version);
-            serde_json::to_vec_pretty(&value)
+            pretty(&value)
         };
         Ok(Reply {
             status: 200,
@@ -331,4 +331,12 @@ impl Resolver for Ctx<'_> {
 
 fn internal(e: serde_json::Error) -> ApiError {
     ApiError::internal(format!("fcmock could not render the response: {e}"))
+}
+
+/// Pretty JSON (Stripe's layout), into a buffer sized for one ordinary object, so that
+/// rendering one seldom reallocates.
+fn pretty<T: Serialize + ?Sized>(value: &T) -> serde_json::Result<Vec<u8>> {
+    let mut body = Vec::with_capacity(2048);
+    serde_json::to_writer_pretty(&mut body, value)?;
+    Ok(body)
 }

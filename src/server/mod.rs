@@ -8,7 +8,7 @@ pub use crate::http::{Request, Response, Service};
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
-use hyper::body::Incoming;
+use hyper::body::{Body, Incoming};
 use hyper::header::HeaderValue;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
@@ -168,6 +168,9 @@ async fn handle<S: Service>(
         .is_some_and(|len| len > max_body);
     let response = if declared_too_large {
         service.body_error(request, true)
+    } else if body.is_end_stream() {
+        // Nothing to read (a GET): no timer, nothing to collect.
+        service.call(request).await
     } else {
         // A body that stops arriving (shorter than its Content-Length) must not hold the
         // connection forever: it gets the same time as the headers.

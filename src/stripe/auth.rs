@@ -38,18 +38,32 @@ impl ApiKey {
 
 /// Masks a key like Stripe's "Invalid API Key provided: sk_test_********abcd".
 pub fn mask(key: &str) -> String {
-    // Work in characters: a key is untrusted input and may hold multibyte text.
-    let chars: Vec<char> = key.chars().collect();
-    let prefix_len = chars
-        .iter()
-        .enumerate()
-        .filter(|(_, c)| **c == '_')
-        .nth(1)
-        .map_or(0, |(i, _)| i + 1);
-    let tail_start = chars.len().saturating_sub(4).max(prefix_len);
-    let prefix: String = chars[..prefix_len].iter().collect();
-    let tail: String = chars[tail_start..].iter().collect();
-    format!("{prefix}{}{tail}", "*".repeat(tail_start - prefix_len))
+    Masked(key).to_string()
+}
+
+/// A key shown masked ([`mask`]), written straight into a formatter: a log line masks the
+/// key of every request without allocating.
+pub struct Masked<'a>(pub &'a str);
+
+impl std::fmt::Display for Masked<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Work in characters: a key is untrusted input and may hold multibyte text.
+        let key = self.0;
+        let count = key.chars().count();
+        let prefix_len = key
+            .chars()
+            .enumerate()
+            .filter(|(_, c)| *c == '_')
+            .nth(1)
+            .map_or(0, |(i, _)| i + 1);
+        let tail_start = count.saturating_sub(4).max(prefix_len);
+        let byte_at = |n: usize| key.char_indices().nth(n).map_or(key.len(), |(i, _)| i);
+        f.write_str(&key[..byte_at(prefix_len)])?;
+        for _ in prefix_len..tail_start {
+            f.write_str("*")?;
+        }
+        f.write_str(&key[byte_at(tail_start)..])
+    }
 }
 
 const NO_KEY: &str = "You did not provide an API key. You need to provide your API key in the \

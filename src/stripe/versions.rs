@@ -105,6 +105,15 @@ impl ApiVersion {
         })
     }
 
+    /// The version's name, as [`fmt::Display`] writes it: borrowed for a named release, so
+    /// the per-request `Stripe-Version` header needs no formatting.
+    pub fn name(self) -> std::borrow::Cow<'static, str> {
+        match self.release {
+            Some(i) => std::borrow::Cow::Borrowed(RELEASES[i as usize]),
+            None => std::borrow::Cow::Owned(self.to_string()),
+        }
+    }
+
     /// Whether a request at this version sees `change`.
     pub fn sees(self, change: Change) -> bool {
         self.date >= change.since().date
@@ -394,6 +403,15 @@ mod tests {
 
     fn v(name: &str) -> ApiVersion {
         ApiVersion::parse(name).unwrap_or_else(|| panic!("{name} is known"))
+    }
+
+    #[test]
+    fn a_versions_name_is_what_display_writes() {
+        for name in RELEASES.iter().copied().chain(["2020-08-27"]) {
+            let version = v(name);
+            assert_eq!(version.name(), version.to_string());
+            assert_eq!(version.name(), name);
+        }
     }
 
     #[test]

@@ -29,6 +29,11 @@ impl PaymentMethods {
         }
     }
 
+    /// Whether the request names no PaymentMethod (then nothing needs checking, nor a lock).
+    pub fn is_empty(&self) -> bool {
+        self.attach.is_none() && self.default.is_none()
+    }
+
     /// Refuses references Stripe refuses, for the customer `customer`:
     /// - `payment_method`: an unknown id is `resource_missing`; one attached to a customer
     ///   gets Stripe's attach error ("The payment method you provided has already been

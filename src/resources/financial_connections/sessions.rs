@@ -107,8 +107,10 @@ pub fn create(ctx: &mut Ctx<'_>) -> HandlerResult {
     let mut session = new_session(ctx, &p, account_holder)?;
     // Check `expand[]` first (a new session has no accounts to look up): a bad path must
     // refuse the request before anything is stored.
-    let wire = session_object(&ctx.ns.read(), &session);
-    ctx.check_expand(&wire)?;
+    if !ctx.expand.is_empty() {
+        let wire = session_object(&ctx.ns.read(), &session);
+        ctx.check_expand(&wire)?;
+    }
     session.scripted = claim_scenario(ctx, &session);
     let wire = store(ctx, session)?;
     ctx.render(&wire)
@@ -269,14 +271,19 @@ fn claim_scenario(ctx: &Ctx<'_>, session: &Session) -> Option<ScenarioFixture> {
 /// the session as it then stands.
 fn store(ctx: &Ctx<'_>, session: Session) -> Result<SessionWire, ApiError> {
     let mut ns = ctx.ns.write();
-    ns.sessions
-        .insert(session.id.clone(), session.created, session.clone());
     ctx.app
         .store
         .index_session(&session.client_secret, &ctx.namespace, &session.id);
-    if let Some(scripted) = session.scripted.as_ref().filter(|s| s.auto_complete) {
-        auto_complete(ctx, &mut ns, &session, scripted)?;
-    }
+    let Some(scripted) = session.scripted.clone().filter(|s| s.auto_complete) else {
+        // Nothing changes it once stored: render it as it goes in, without a copy.
+        let wire = session_object(&ns, &session);
+        ns.sessions
+            .insert(session.id.clone(), session.created, session);
+        return Ok(wire);
+    };
+    ns.sessions
+        .insert(session.id.clone(), session.created, session.clone());
+    auto_complete(ctx, &mut ns, &session, &scripted)?;
     let stored = ns.sessions.get(&session.id).cloned().unwrap_or(session);
     Ok(session_object(&ns, &stored))
 }

@@ -1,0 +1,169 @@
+//! Where the binary's log lines go: stderr, through a buffer that one background thread
+//! writes out. A request appends its formatted line under a short lock and goes on; it
+//! never takes stderr's lock or waits on a `write` system call, and under load many lines
+//! leave in one write. Lines keep their order. The buffer is bounded: when stderr stops
+//! draining (a full pipe), writers wait, as they did writing to stderr themselves.
+//! [`FlushGuard`] writes out what is left when the binary stops.
+
+use parking_lot::{Condvar, Mutex};
+use std::io::Write;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Above this many pending bytes, writers wait for the background thread.
+const LIMIT: usize = 4 * 1024 * 1024;
+
+/// How long the background thread lets lines gather after the first one arrives.
+const GATHER: Duration = Duration::from_millis(1);
+
+#[derive(Default)]
+struct State {
+    pending: Vec<u8>,
+    closed: bool,
+}
+
+#[derive(Default)]
+struct Shared {
+    state: Mutex<State>,
+    /// Signalled when the buffer stops being empty, or on close.
+    filled: Condvar,
+    /// Signalled when the buffer was taken.
+    drained: Condvar,
+}
+
+/// A `tracing_subscriber` writer target: clone it freely, every clone feeds one buffer.
+#[derive(Clone)]
+pub struct LogSink {
+    shared: Arc<Shared>,
+}
+
+/// Stops the background thread once everything written so far reached stderr.
+pub struct FlushGuard {
+    shared: Arc<Shared>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl LogSink {
+    /// A sink writing to stderr, and the guard that flushes it.
+    pub fn stderr() -> (LogSink, FlushGuard) {
+        let shared = Arc::new(Shared::default());
+        let background = Arc::clone(&shared);
+        let thread = std::thread::Builder::new()
+            .name("fcmock-log".into())
+            .spawn(move || drain(&background, &mut std::io::stderr()))
+            .ok();
+        let sink = LogSink {
+            shared: Arc::clone(&shared),
+        };
+        (sink, FlushGuard { shared, thread })
+    }
+
+    fn append(&self, bytes: &[u8]) {
+        let mut state = self.shared.state.lock();
+        while state.pending.len() >= LIMIT && !state.closed {
+            self.shared.drained.wait(&mut state);
+        }
+        let was_empty = state.pending.is_empty();
+        state.pending.extend_from_slice(bytes);
+        drop(state);
+        if was_empty {
+            self.shared.filled.notify_one();
+        }
+    }
+}
+
+/// The background thread: waits for lines, lets a batch gather, writes it in one go.
+fn drain(shared: &Shared, out: &mut impl Write) {
+    let mut batch = Vec::new();
+    loop {
+        let mut state = shared.state.lock();
+        while state.pending.is_empty() && !state.closed {
+            shared.filled.wait(&mut state);
+        }
+        if state.pending.is_empty() {
+            return;
+        }
+        if !state.closed {
+            drop(state);
+            std::thread::sleep(GATHER);
+            state = shared.state.lock();
+        }
+        std::mem::swap(&mut batch, &mut state.pending);
+        drop(state);
+        shared.drained.notify_all();
+        // Nothing sensible is left to do when stderr fails: the lines are dropped.
+        let _ = out.write_all(&batch).and_then(|()| out.flush());
+        batch.clear();
+    }
+}
+
+impl Drop for FlushGuard {
+    fn drop(&mut self) {
+        self.shared.state.lock().closed = true;
+        self.shared.filled.notify_all();
+        self.shared.drained.notify_all();
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// The writer one log event gets: a borrow of the sink, no reference count touched.
+pub struct SinkWriter<'a>(&'a LogSink);
+
+impl Write for SinkWriter<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.append(buf);
+        Ok(buf.len())
+    }
+
+    fn write_all(&mut self, buf: &[u8]) -> std::io::Result<()> {
+        self.0.append(buf);
+        Ok(())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for LogSink {
+    type Writer = SinkWriter<'a>;
+
+    fn make_writer(&'a self) -> Self::Writer {
+        SinkWriter(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_arrive_in_order_and_the_guard_flushes_them() {
+        let shared = Arc::new(Shared::default());
+        let sink = LogSink {
+            shared: Arc::clone(&shared),
+        };
+        let out = Arc::new(Mutex::new(Vec::new()));
+        let background = Arc::clone(&shared);
+        let written = Arc::clone(&out);
+        let thread = std::thread::spawn(move || {
+            let mut collected = Vec::new();
+            drain(&background, &mut collected);
+            *written.lock() = collected;
+        });
+        let guard = FlushGuard {
+            shared,
+            thread: Some(thread),
+        };
+        for i in 0..1000 {
+            SinkWriter(&sink)
+                .write_all(format!("line {i}\n").as_bytes())
+                .expect("the sink accepts");
+        }
+        drop(guard);
+        let expected: String = (0..1000).map(|i| format!("line {i}\n")).collect();
+        assert_eq!(String::from_utf8_lossy(&out.lock()), expected);
+    }
+}
