@@ -205,7 +205,8 @@ fn answer(
     let matched = route(request, &segments)?;
     let key = authenticated?;
     request::check_access(&key, matched.route.access)?;
-    let namespace = request::namespace_for(app, &key, matched.route.access, request)?;
+    let intent = matched.ids.first().copied();
+    let namespace = request::namespace_for(app, &key, matched.route.access, request, intent)?;
     let params = request::decode_params(request)?;
     let slot = match idempotency(app, request, &namespace, &params)? {
         Idempotency::Replay(saved, key) => return Ok(Answer::Replay(saved, key)),
@@ -223,6 +224,12 @@ fn answer(
     );
     ctx.plays_scenarios = plays_scenarios;
     ctx.tls = request.tls;
+    ctx.client = key.kind == auth::KeyKind::Publishable;
+    // Only an SDK's call can accept a mandate `infer_from_client`.
+    ctx.user_agent = ctx
+        .client
+        .then(|| request.header("user-agent").map(str::to_string))
+        .flatten();
     match run(&matched, &mut ctx, &request.path) {
         Ok(reply) => Ok(Answer::Fresh(reply, slot)),
         Err(error) => Err(Refusal {

@@ -14,7 +14,8 @@ use std::hash::{Hash, Hasher};
 /// Whether this key may call a route of this kind.
 pub fn check_access(key: &ApiKey, access: Access) -> ApiResult<()> {
     match (access, key.kind) {
-        (Access::Secret, _) => auth::require_secret(key),
+        (Access::Intent, KeyKind::Publishable) => Ok(()),
+        (Access::Secret | Access::Intent, _) => auth::require_secret(key),
         (Access::Client, KeyKind::Publishable) => Ok(()),
         (Access::Client, _) => Err(ApiError::unauthorized(
             "This API call is made by Stripe's client libraries with a publishable key \
@@ -26,15 +27,24 @@ pub fn check_access(key: &ApiKey, access: Access) -> ApiResult<()> {
 /// The namespace a request works in: its key's, or with `Stripe-Account` the connected
 /// account's own namespace under that key (which must name an account the key created).
 /// Client-side calls find their session by its client secret; `Stripe-Account` (sent by the
-/// SDKs for a connected account) names no namespace of the publishable key.
+/// SDKs for a connected account) names no namespace of the publishable key. A publishable
+/// key on an intent's route works in the intent's namespace (`intent`: the path's first id).
 pub fn namespace_for(
     app: &App,
     key: &ApiKey,
     access: Access,
     request: &Request,
+    intent: Option<&str>,
 ) -> ApiResult<String> {
+    if access == Access::Intent && key.kind == KeyKind::Publishable {
+        // An intent a publishable key calls lives in the namespace that created it; an
+        // unknown one is looked for (and not found) in the key's own.
+        return Ok(intent
+            .and_then(|id| app.store.namespace_of_intent(id))
+            .unwrap_or_else(|| key.key.clone()));
+    }
     let stripe_account = match access {
-        Access::Secret => request.header("stripe-account"),
+        Access::Secret | Access::Intent => request.header("stripe-account"),
         Access::Client => None,
     };
     let Some(account) = stripe_account.map(str::trim).filter(|a| !a.is_empty()) else {

@@ -226,6 +226,13 @@ pub struct Bookkeeping {
     /// Microdeposit verification: the attempts made so far.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub microdeposit_attempts: Option<u32>,
+    /// The Financial Connections session an SDK opened for the intent (`fcsess_…`), which
+    /// `…/link_account_sessions/{session}/attach` may attach.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub link_session: Option<String>,
+    /// The billing details the SDK sent with it, for the PaymentMethod the attach makes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub link_billing: Option<Value>,
 }
 
 impl Bookkeeping {

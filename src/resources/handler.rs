@@ -18,6 +18,11 @@ pub enum Access {
     Secret,
     /// Publishable keys (`pk_test_…`) with a client secret: the SDKs' client-side calls.
     Client,
+    /// Secret keys, or a publishable key with the intent's `client_secret`: the routes of a
+    /// PaymentIntent or SetupIntent that Stripe.js and the mobile SDKs call too (retrieve,
+    /// confirm, `verify_microdeposits`, the Financial Connections session they open). The
+    /// path's first id is the intent, which names the namespace for a publishable key.
+    Intent,
 }
 
 /// A handler, by the ids it takes from the path (`{id}` segments, in order).
@@ -52,6 +57,16 @@ impl Route {
             path,
             handler,
             access: Access::Secret,
+        }
+    }
+
+    /// A route of an intent that both a backend and the SDKs call ([`Access::Intent`]).
+    pub const fn intent(method: &'static str, path: &'static str, handler: Handler) -> Route {
+        Route {
+            method,
+            path,
+            handler,
+            access: Access::Intent,
         }
     }
 
@@ -202,6 +217,11 @@ pub struct Ctx<'a> {
     pub plays_scenarios: bool,
     /// Whether the request came in over the TLS listener: links it gets back are `https`.
     pub tls: bool,
+    /// Whether a publishable key made the request (an SDK, on an [`Access::Intent`] route):
+    /// it must show the intent's client secret and sees only the publishable fields.
+    pub client: bool,
+    /// The request's `User-Agent`, for a mandate accepted `infer_from_client`.
+    pub user_agent: Option<String>,
 }
 
 const EXPAND_KIND: Kind = Kind::Array(&Kind::String);
@@ -231,6 +251,8 @@ impl<'a> Ctx<'a> {
             executing: false,
             plays_scenarios: true,
             tls: false,
+            client: false,
+            user_agent: None,
         }
     }
 
@@ -286,6 +308,24 @@ impl<'a> Ctx<'a> {
         Ok(Reply {
             status: 200,
             body: body.map_err(internal)?,
+        })
+    }
+
+    /// Renders an object as [`Ctx::render`] does, keeping only the top-level fields in
+    /// `visible` when a publishable key asked: Stripe shows an SDK only the fields its API
+    /// reference marks "retrievable with publishable key".
+    pub fn render_visible<T: Serialize>(&self, object: &T, visible: &[&str]) -> HandlerResult {
+        let reply = self.render(object)?;
+        if !self.client {
+            return Ok(reply);
+        }
+        let mut value: Value = serde_json::from_slice(&reply.body).map_err(internal)?;
+        if let Value::Object(map) = &mut value {
+            map.retain(|k, _| visible.contains(&k.as_str()));
+        }
+        Ok(Reply {
+            status: reply.status,
+            body: pretty(&value).map_err(internal)?,
         })
     }
 

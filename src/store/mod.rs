@@ -265,6 +265,9 @@ pub struct Store {
     /// Client secret → (namespace, session id): the client-side endpoints know a session
     /// only by its secret, not by the API key that created it.
     client_secrets: Arc<RwLock<HashMap<String, (String, String)>>>,
+    /// Intent id (`pi_…`, `seti_…`) → namespace: the SDKs retrieve and confirm an intent
+    /// with a publishable key and its client secret, which name no namespace.
+    intents: Arc<RwLock<HashMap<String, String>>>,
 }
 
 impl Store {
@@ -315,6 +318,18 @@ impl Store {
         self.client_secrets.read().get(secret).cloned()
     }
 
+    /// Remembers which namespace an intent belongs to.
+    pub fn index_intent(&self, intent: &str, namespace: &str) {
+        self.intents
+            .write()
+            .insert(intent.to_string(), namespace.to_string());
+    }
+
+    /// The namespace of an intent id.
+    pub fn namespace_of_intent(&self, intent: &str) -> Option<String> {
+        self.intents.read().get(intent).cloned()
+    }
+
     /// The keys of every namespace.
     pub fn keys(&self) -> Vec<String> {
         let mut keys: Vec<String> = self.namespaces.read().keys().cloned().collect();
@@ -334,10 +349,14 @@ impl Store {
                 self.client_secrets
                     .write()
                     .retain(|_, (ns, _)| ns != key && !ns.starts_with(&prefix));
+                self.intents
+                    .write()
+                    .retain(|_, ns| ns != key && !ns.starts_with(&prefix));
             }
             None => {
                 self.namespaces.write().clear();
                 self.client_secrets.write().clear();
+                self.intents.write().clear();
             }
         }
     }
@@ -358,6 +377,7 @@ impl Store {
     /// Replaces all state with `namespaces`.
     pub fn import(&self, namespaces: BTreeMap<String, Namespace>) {
         let mut secrets = HashMap::new();
+        let mut intents = HashMap::new();
         let map = namespaces
             .into_iter()
             .map(|(k, mut ns)| {
@@ -370,10 +390,16 @@ impl Store {
                     );
                     secrets.insert(session.id.clone(), (k.clone(), session.id.clone()));
                 }
+                let pis = ns.payment_intents.iter().map(|pi| pi.id.clone());
+                let setis = ns.setup_intents.iter().map(|si| si.id.clone());
+                for id in pis.chain(setis) {
+                    intents.insert(id, k.clone());
+                }
                 (k, Arc::new(RwLock::new(ns)))
             })
             .collect();
         *self.namespaces.write() = map;
         *self.client_secrets.write() = secrets;
+        *self.intents.write() = intents;
     }
 }

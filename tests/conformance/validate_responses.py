@@ -78,6 +78,7 @@ EXTRA_ENDPOINTS: list[tuple[str, str, Any]] = [
     ("POST", "/v1/payment_intents/{intent}/confirm", "payment_intent"),
     ("POST", "/v1/payment_intents/{intent}/cancel", "payment_intent"),
     ("POST", "/v1/payment_intents/{intent}/verify_microdeposits", "payment_intent"),
+    ("POST", "/v1/payment_intents/{intent}/capture", "payment_intent"),
     ("POST", "/v1/setup_intents", "setup_intent"),
     ("GET", "/v1/setup_intents", ("list", "setup_intent")),
     ("GET", "/v1/setup_intents/{intent}", "setup_intent"),
@@ -99,6 +100,7 @@ NOT_STRIPE_PUBLIC_API: list[tuple[Optional[str], str]] = [
     (None, r"^/v1/financial_connections/sessions/synchronize$"),
     (None, r"^/v1/link_account_sessions(/.*)?$"),
     (None, r"^/v1/consumers(/.*)?$"),
+    (None, r"^/v1/(payment|setup)_intents/[^/]+/link_account_sessions(/.*)?$"),
     (None, r"^/hosted(/.*)?$"),
 ]
 

@@ -17,6 +17,10 @@ mod accounts;
 /// ACH Direct Debit: SetupIntents, PaymentIntents, mandates, charges, settlement on the mock
 /// clock, Stripe's test account numbers and microdeposits.
 mod ach;
+/// ACH from Stripe.js and the mobile SDKs: a publishable key with the intent's client
+/// secret retrieves, collects a bank account through Financial Connections, attaches,
+/// confirms with an inferred mandate and verifies microdeposits.
+mod ach_client;
 /// API versions: the header, the default, `--api-version`, unknown versions, per-version
 /// parameters and shapes, events at their creation version.
 mod api_versions;

@@ -116,6 +116,26 @@ pub fn create(ctx: &mut Ctx<'_>) -> HandlerResult {
     ctx.render(&wire)
 }
 
+/// The session an SDK opens for an intent (`POST /v1/{payment,setup}_intents/{id}/
+/// link_account_sessions`): for the intent's customer, with the permissions, prefetch and
+/// return URL its `payment_method_options[us_bank_account][financial_connections]` asked
+/// for (`p`, in a session create's names). Stored and indexed like any other session, so
+/// the hosted page, scenarios and the control API complete it the same way.
+pub fn create_for_intent(
+    ctx: &mut Ctx<'_>,
+    customer: &str,
+    p: &ParamMap,
+) -> Result<SessionWire, ApiError> {
+    let holder = AccountHolder {
+        account: None,
+        customer: Some(customer.to_string()),
+        holder_type: HolderType::Customer,
+    };
+    let mut session = new_session(ctx, p, holder)?;
+    session.scripted = claim_scenario(ctx, &session);
+    store(ctx, session)
+}
+
 /// `account_holder`: the customer or Connect account the session links accounts for, which
 /// must exist in this namespace.
 fn account_holder(ctx: &Ctx<'_>, p: &ParamMap) -> Result<AccountHolder, ApiError> {
@@ -327,7 +347,8 @@ pub fn retrieve(ctx: &mut Ctx<'_>, id: &str) -> HandlerResult {
 /// A plain struct, serialised straight to the response (no intermediate JSON tree).
 #[derive(Debug, Serialize)]
 pub struct SessionWire {
-    id: String,
+    /// `fcsess_…`
+    pub id: String,
     object: SessionTag,
     account_holder: AccountHolder,
     accounts: List<FcAccount>,

@@ -5,6 +5,7 @@
 //! into a [`Plan`] for a confirm, shared by both intents.
 
 pub mod charges;
+pub mod client;
 pub mod mandates;
 pub mod payment_intents;
 pub mod setup_intents;
@@ -21,6 +22,9 @@ use serde_json::{json, Value};
 const ONLINE: &[Field] = &[
     Field::new("ip_address", Kind::String),
     Field::new("user_agent", Kind::String),
+    // Stripe.js and the mobile SDKs send this with a publishable key: Stripe fills in
+    // the address and browser of the request (docs.stripe.com/api/payment_intents/confirm).
+    Field::new("infer_from_client", Kind::Boolean),
 ];
 const ACCEPTANCE: &[Field] = &[
     Field::new("type", Kind::Enum(&["online", "offline"])).required(),
@@ -61,6 +65,7 @@ pub const CONFIRM: &[Field] = &[
     Field::new("mandate", Kind::String),
     Field::new("return_url", Kind::String),
     Field::new("off_session", Kind::Boolean),
+    client::CLIENT_SECRET,
 ];
 
 /// How the account is verified before it can be debited.
@@ -92,7 +97,7 @@ pub struct Plan {
 pub fn plan(
     ctx: &Ctx<'_>,
     p: &ParamMap,
-    current: Option<&str>,
+    (current, current_options): (Option<&str>, &Value),
     customer: Option<&str>,
 ) -> Result<Plan, ApiError> {
     let (payment_method, is_new) = match (p.map("payment_method_data"), p.non_empty("payment_method").or(current)) {
@@ -105,10 +110,9 @@ pub fn plan(
             .with_param("payment_method"))
         }
     };
-    let method = p
-        .map("payment_method_options")
-        .and_then(|o| o.map("us_bank_account"))
-        .and_then(|o| o.non_empty("verification_method"))
+    let asked = options(p, current_options)?;
+    let method = asked["us_bank_account"]["verification_method"]
+        .as_str()
         .unwrap_or("automatic");
     let linked = payment_method
         .us_bank_account
@@ -124,12 +128,9 @@ pub fn plan(
         }
         _ => Verify::Instant,
     };
-    let mandate = mandate_source(&ctx.ns.read(), p, &payment_method.id)?;
+    let mandate = mandate_source(ctx, p, &payment_method.id)?;
     Ok(Plan {
-        options: json!({"us_bank_account": {
-            "financial_connections": {"permissions": ["payment_method"], "prefetch": []},
-            "verification_method": method
-        }}),
+        options: options(p, current_options)?,
         payment_method,
         is_new,
         mandate,
@@ -158,10 +159,51 @@ fn stored_method(
     Ok(pm)
 }
 
+/// The intent's `payment_method_options` after a request's `payment_method_options`: what
+/// it names replaces what the intent had (`current`), the rest stays. Stripe's default is
+/// `automatic` verification through Financial Connections with the `payment_method`
+/// permission, which any permissions asked for must include
+/// (docs.stripe.com/api/payment_intents/create, `…[financial_connections][permissions]`).
+pub fn options(p: &ParamMap, current: &Value) -> Result<Value, ApiError> {
+    let asked = p
+        .map("payment_method_options")
+        .and_then(|o| o.map("us_bank_account"));
+    let current = &current["us_bank_account"];
+    let fc_asked = asked.and_then(|a| a.map("financial_connections"));
+    let list = |key: &str, default: Value| match fc_asked.filter(|f| f.contains(key)) {
+        Some(f) => Value::from(f.strings(key)),
+        None => current["financial_connections"]
+            .get(key)
+            .cloned()
+            .unwrap_or(default),
+    };
+    let permissions = list("permissions", json!(["payment_method"]));
+    if !permissions
+        .as_array()
+        .is_some_and(|p| p.iter().any(|v| v == "payment_method"))
+    {
+        return Err(ApiError::invalid_request(
+            "The permissions for a us_bank_account intent must include `payment_method`.",
+        )
+        .with_param(
+            "payment_method_options[us_bank_account][financial_connections][permissions]",
+        ));
+    }
+    // `return_url` is taken but not shown: the schema subset fcmock is validated against
+    // predates it (README, Differences).
+    let fc = json!({"permissions": permissions, "prefetch": list("prefetch", json!([]))});
+    let method = asked
+        .and_then(|a| a.non_empty("verification_method"))
+        .map(Value::from)
+        .or_else(|| current.get("verification_method").cloned())
+        .unwrap_or_else(|| Value::from("automatic"));
+    Ok(json!({"us_bank_account": {"financial_connections": fc, "verification_method": method}}))
+}
+
 /// `mandate_data`, else `mandate`, else the saved method's multi-use mandate (an
 /// off-session payment with a method set up earlier). Without any, Stripe refuses: ACH
 /// debits need the customer's authorisation.
-fn mandate_source(ns: &Namespace, p: &ParamMap, pm: &str) -> Result<MandateSource, ApiError> {
+fn mandate_source(ctx: &Ctx<'_>, p: &ParamMap, pm: &str) -> Result<MandateSource, ApiError> {
     if let Some(acceptance) = p
         .map("mandate_data")
         .and_then(|m| m.map("customer_acceptance"))
@@ -170,8 +212,11 @@ fn mandate_source(ns: &Namespace, p: &ParamMap, pm: &str) -> Result<MandateSourc
         if value.get("accepted_at").is_none() {
             value["accepted_at"] = Value::Null;
         }
+        infer_from_client(ctx, &mut value)?;
         return Ok(MandateSource::Accepted(value));
     }
+    let ns = ctx.ns.read();
+    let ns: &Namespace = &ns;
     if let Some(id) = p.non_empty("mandate") {
         return Ok(MandateSource::Existing(id.to_string()));
     }
@@ -183,6 +228,31 @@ fn mandate_source(ns: &Namespace, p: &ParamMap, pm: &str) -> Result<MandateSourc
             )
             .with_param("mandate_data")
         })
+}
+
+/// `online[infer_from_client]=true`: the request's own address and `User-Agent` stand in.
+/// Every fcmock client is local, so the address is loopback's. Only a publishable key
+/// (an SDK in the customer's browser or app) may ask for it.
+fn infer_from_client(ctx: &Ctx<'_>, acceptance: &mut Value) -> Result<(), ApiError> {
+    let Some(online) = acceptance.get_mut("online").and_then(Value::as_object_mut) else {
+        return Ok(());
+    };
+    let Some(infer) = online.remove("infer_from_client") else {
+        return Ok(());
+    };
+    if infer != "true" && infer != true {
+        return Ok(());
+    }
+    if !ctx.client {
+        return Err(ApiError::invalid_request(
+            "infer_from_client can be used only with a publishable key; with a secret key pass the customer's ip_address and user_agent.",
+        )
+        .with_param("mandate_data[customer_acceptance][online][infer_from_client]"));
+    }
+    online.insert("ip_address".into(), Value::from("127.0.0.1"));
+    let agent = ctx.user_agent.clone().unwrap_or_default();
+    online.insert("user_agent".into(), Value::from(agent));
+    Ok(())
 }
 
 /// A fresh client secret for an intent: `<id>_secret_<random>`, as Stripe's.

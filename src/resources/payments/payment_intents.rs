@@ -2,7 +2,8 @@
 //! confirm, cancel, list, and `verify_microdeposits`. A confirmed intent is `processing`
 //! until the engine settles its debit on the mock clock.
 
-use super::{check_types, client_secret, plan, Verify, CONFIRM, OPTIONS};
+use super::client::{self, check_secret, IntentKind};
+use super::{check_types, client_secret, options, plan, Verify, CONFIRM, OPTIONS};
 use crate::engine::payments::{self as ach, judge, verification_error, Verification};
 use crate::engine::Cause;
 use crate::model::payments::{IntentStatus, PaymentIntent, PaymentIntentTag};
@@ -15,7 +16,7 @@ use crate::stripe::error::ApiError;
 use crate::stripe::list::{List, ListParams, PAGINATION};
 use crate::stripe::params::{Field, Kind, ParamMap, METADATA};
 use crate::stripe::shapes::merge_metadata;
-use serde_json::json;
+use serde_json::Value;
 
 const FIELDS: &[Field] = &[
     Field::new("amount", Kind::Integer),
@@ -32,6 +33,10 @@ const FIELDS: &[Field] = &[
     Field::new("statement_descriptor_suffix", Kind::String),
     Field::new("transfer_group", Kind::String),
     Field::new("confirm", Kind::Boolean),
+    Field::new(
+        "capture_method",
+        Kind::Enum(&["automatic", "automatic_async", "manual"]),
+    ),
     METADATA,
 ];
 const UPDATE: &[Field] = &[
@@ -54,6 +59,7 @@ const CANCEL: &[Field] = &[Field::new(
 const VERIFY: &[Field] = &[
     Field::new("amounts", Kind::Array(&Kind::Integer)),
     Field::new("descriptor_code", Kind::String),
+    client::CLIENT_SECRET,
 ];
 const LIST: &[Field] = &[
     PAGINATION[0],
@@ -68,7 +74,7 @@ pub const RESOURCE: Resource = Resource {
     routes: &[
         Route::secret("POST", "/v1/payment_intents", Handler::Collection(create)),
         Route::secret("GET", "/v1/payment_intents", Handler::Collection(list)),
-        Route::secret(
+        Route::intent(
             "GET",
             "/v1/payment_intents/{intent}",
             Handler::Member(retrieve),
@@ -78,7 +84,7 @@ pub const RESOURCE: Resource = Resource {
             "/v1/payment_intents/{intent}",
             Handler::Member(update),
         ),
-        Route::secret(
+        Route::intent(
             "POST",
             "/v1/payment_intents/{intent}/confirm",
             Handler::Member(confirm),
@@ -88,10 +94,27 @@ pub const RESOURCE: Resource = Resource {
             "/v1/payment_intents/{intent}/cancel",
             Handler::Member(cancel),
         ),
-        Route::secret(
+        Route::intent(
             "POST",
             "/v1/payment_intents/{intent}/verify_microdeposits",
             Handler::Member(verify_microdeposits),
+        ),
+        Route::secret(
+            "POST",
+            "/v1/payment_intents/{intent}/capture",
+            Handler::Member(capture),
+        ),
+        Route::intent(
+            "POST",
+            "/v1/payment_intents/{intent}/link_account_sessions",
+            Handler::Member(|ctx, id| client::link_account_session(ctx, IntentKind::Payment, id)),
+        ),
+        Route::intent(
+            "POST",
+            "/v1/payment_intents/{intent}/link_account_sessions/{session}/attach",
+            Handler::Nested(|ctx, id, session| {
+                client::attach(ctx, IntentKind::Payment, id, session)
+            }),
         ),
     ],
     objects: &[ObjectKind {
@@ -141,7 +164,7 @@ pub fn create(ctx: &mut Ctx<'_>) -> HandlerResult {
         true => Some(plan(
             ctx,
             &p,
-            pi.payment_method.as_deref(),
+            (pi.payment_method.as_deref(), &pi.payment_method_options),
             customer.as_deref(),
         )?),
         false => None,
@@ -149,6 +172,7 @@ pub fn create(ctx: &mut Ctx<'_>) -> HandlerResult {
     ctx.check_expand(&pi)?;
     let mut ns = ctx.ns.write();
     ns.payment_intents.insert(id.clone(), ctx.now, pi.clone());
+    ctx.app.store.index_intent(&id, &ctx.namespace);
     crate::engine::emit(
         ctx.app,
         &mut ns,
@@ -188,7 +212,7 @@ fn new_intent(
         automatic_payment_methods: None,
         canceled_at: None,
         cancellation_reason: None,
-        capture_method: "automatic".into(),
+        capture_method: capture_method(p)?,
         confirmation_method: "automatic".into(),
         created: ctx.now,
         currency: currency.to_ascii_lowercase(),
@@ -201,7 +225,7 @@ fn new_intent(
         next_action: None,
         on_behalf_of: None,
         payment_method: text("payment_method"),
-        payment_method_options: json!({"us_bank_account": {"verification_method": "automatic"}}),
+        payment_method_options: options(p, &Value::Null)?,
         payment_method_types: types,
         processing: None,
         receipt_email: text("receipt_email"),
@@ -218,6 +242,21 @@ fn new_intent(
         transfer_data: None,
         transfer_group: text("transfer_group"),
     })
+}
+
+/// `capture_method`: since `2024-04-10` (older than every version fcmock speaks) Stripe's
+/// default is `automatic_async` (docs.stripe.com/changelog/2024-04-10/
+/// automatic-sync-default-paymentintents). ACH cannot be captured manually
+/// (docs.stripe.com/charges/placing-a-hold: "payment methods … like ACH or iDEAL, you can't
+/// capture manually").
+fn capture_method(p: &ParamMap) -> Result<String, ApiError> {
+    match p.non_empty("capture_method").unwrap_or("automatic_async") {
+        "manual" => Err(ApiError::invalid_request(
+            "The payment method type `us_bank_account` does not support manual capture: ACH debits are captured automatically.",
+        )
+        .with_param("capture_method")),
+        method => Ok(method.to_string()),
+    }
 }
 
 /// Stripe's minimum for a USD charge is $0.50; ACH debits are in USD only.
@@ -306,8 +345,15 @@ fn find(ctx: &Ctx<'_>, id: &str) -> Result<PaymentIntent, ApiError> {
 
 /// `GET /v1/payment_intents/{id}`
 pub fn retrieve(ctx: &mut Ctx<'_>, id: &str) -> HandlerResult {
-    ctx.params(&[Field::new("client_secret", Kind::String)])?;
-    ctx.render(&find(ctx, id)?)
+    let p = ctx.params(&[client::CLIENT_SECRET])?;
+    let pi = find(ctx, id)?;
+    check_secret(
+        ctx,
+        IntentKind::Payment,
+        p.non_empty("client_secret"),
+        &pi.client_secret,
+    )?;
+    client::render(ctx, IntentKind::Payment, id)
 }
 
 /// `POST /v1/payment_intents/{id}/confirm`
@@ -315,11 +361,17 @@ pub fn confirm(ctx: &mut Ctx<'_>, id: &str) -> HandlerResult {
     let p = ctx.params(CONFIRM)?;
     let cause = events::cause(ctx);
     let pi = find(ctx, id)?;
+    check_secret(
+        ctx,
+        IntentKind::Payment,
+        p.non_empty("client_secret"),
+        &pi.client_secret,
+    )?;
     confirmable(&pi)?;
     let planned = plan(
         ctx,
         &p,
-        pi.payment_method.as_deref(),
+        (pi.payment_method.as_deref(), &pi.payment_method_options),
         pi.customer.as_deref(),
     )?;
     ctx.check_expand(&pi)?;
@@ -327,9 +379,8 @@ pub fn confirm(ctx: &mut Ctx<'_>, id: &str) -> HandlerResult {
     // Another request may have confirmed it meanwhile: check again under the lock.
     ns.payment_intents.get(id).map_or(Ok(()), confirmable)?;
     apply_confirm(ctx, &mut ns, id, planned, &cause)?;
-    let pi = ns.payment_intents.get(id).cloned();
     drop(ns);
-    ctx.render(&pi)
+    client::render(ctx, IntentKind::Payment, id)
 }
 
 fn confirmable(pi: &PaymentIntent) -> Result<(), ApiError> {
@@ -384,6 +435,22 @@ fn apply_update(pi: &mut PaymentIntent, p: &ParamMap) -> Result<(), ApiError> {
         pi.status = IntentStatus::RequiresConfirmation;
     }
     merge_metadata(&mut pi.metadata, p.get("metadata"))
+}
+
+/// `POST /v1/payment_intents/{id}/capture`: only a `requires_capture` intent can be
+/// captured, and an ACH PaymentIntent never is one (it captures automatically), so this
+/// answers Stripe's `payment_intent_unexpected_state` for every intent that exists.
+pub fn capture(ctx: &mut Ctx<'_>, id: &str) -> HandlerResult {
+    ctx.params(&[
+        Field::new("amount_to_capture", Kind::Integer),
+        Field::new("metadata", Kind::Metadata),
+    ])?;
+    let pi = find(ctx, id)?;
+    Err(ApiError::invalid_request(format!(
+        "This PaymentIntent could not be captured because it has a status of {}. Only a PaymentIntent with one of the following statuses may be captured: requires_capture.",
+        pi.status
+    ))
+    .with_code("payment_intent_unexpected_state"))
 }
 
 /// `POST /v1/payment_intents/{id}/cancel`: allowed until the debit settles; a `processing`
@@ -445,6 +512,12 @@ pub fn verify_microdeposits(ctx: &mut Ctx<'_>, id: &str) -> HandlerResult {
         .get(id)
         .cloned()
         .ok_or_else(|| ApiError::no_such_in_path("payment_intent", id))?;
+    check_secret(
+        ctx,
+        IntentKind::Payment,
+        p.non_empty("client_secret"),
+        &pi.client_secret,
+    )?;
     if pi.status != IntentStatus::RequiresAction {
         return Err(unexpected_state(&pi, "verify microdeposits on"));
     }
@@ -478,7 +551,7 @@ pub fn verify_microdeposits(ctx: &mut Ctx<'_>, id: &str) -> HandlerResult {
     drop(ns);
     match verification_error(verdict, code.is_some()) {
         Some(error) => Err(error),
-        None => ctx.render(&find(ctx, id)?),
+        None => client::render(ctx, IntentKind::Payment, id),
     }
 }
 

@@ -2,8 +2,9 @@
 //! with a linked account succeeds at once with a `multi_use` mandate and attaches the
 //! PaymentMethod to the customer; a manually entered one waits for microdeposits.
 
+use super::client::{self, check_secret, IntentKind};
 use super::payment_intents::check_verify_params;
-use super::{check_types, client_secret, plan, Verify, CONFIRM};
+use super::{check_types, client_secret, options, plan, Verify, CONFIRM};
 use crate::engine::payments::{self as ach, judge, verification_error, Verification};
 use crate::engine::{emit, snapshot, Cause};
 use crate::model::payments::{IntentStatus, SetupIntent, SetupIntentTag};
@@ -16,7 +17,7 @@ use crate::stripe::error::ApiError;
 use crate::stripe::list::{List, ListParams, PAGINATION};
 use crate::stripe::params::{Field, Kind, ParamMap, METADATA};
 use crate::stripe::shapes::merge_metadata;
-use serde_json::json;
+use serde_json::Value;
 
 const FIELDS: &[Field] = &[
     Field::new("customer", Kind::String),
@@ -34,6 +35,7 @@ const UPDATE: &[Field] = &[
 const VERIFY: &[Field] = &[
     Field::new("amounts", Kind::Array(&Kind::Integer)),
     Field::new("descriptor_code", Kind::String),
+    client::CLIENT_SECRET,
 ];
 const CANCEL: &[Field] = &[Field::new(
     "cancellation_reason",
@@ -53,7 +55,7 @@ pub const RESOURCE: Resource = Resource {
     routes: &[
         Route::secret("POST", "/v1/setup_intents", Handler::Collection(create)),
         Route::secret("GET", "/v1/setup_intents", Handler::Collection(list)),
-        Route::secret(
+        Route::intent(
             "GET",
             "/v1/setup_intents/{intent}",
             Handler::Member(retrieve),
@@ -63,7 +65,7 @@ pub const RESOURCE: Resource = Resource {
             "/v1/setup_intents/{intent}",
             Handler::Member(update),
         ),
-        Route::secret(
+        Route::intent(
             "POST",
             "/v1/setup_intents/{intent}/confirm",
             Handler::Member(confirm),
@@ -73,10 +75,20 @@ pub const RESOURCE: Resource = Resource {
             "/v1/setup_intents/{intent}/cancel",
             Handler::Member(cancel),
         ),
-        Route::secret(
+        Route::intent(
             "POST",
             "/v1/setup_intents/{intent}/verify_microdeposits",
             Handler::Member(verify_microdeposits),
+        ),
+        Route::intent(
+            "POST",
+            "/v1/setup_intents/{intent}/link_account_sessions",
+            Handler::Member(|ctx, id| client::link_account_session(ctx, IntentKind::Setup, id)),
+        ),
+        Route::intent(
+            "POST",
+            "/v1/setup_intents/{intent}/link_account_sessions/{session}/attach",
+            Handler::Nested(|ctx, id, session| client::attach(ctx, IntentKind::Setup, id, session)),
         ),
     ],
     objects: &[ObjectKind {
@@ -116,7 +128,7 @@ pub fn create(ctx: &mut Ctx<'_>) -> HandlerResult {
         true => Some(plan(
             ctx,
             &p,
-            si.payment_method.as_deref(),
+            (si.payment_method.as_deref(), &si.payment_method_options),
             customer.as_deref(),
         )?),
         false => None,
@@ -124,6 +136,7 @@ pub fn create(ctx: &mut Ctx<'_>) -> HandlerResult {
     ctx.check_expand(&si)?;
     let mut ns = ctx.ns.write();
     ns.setup_intents.insert(id.clone(), ctx.now, si.clone());
+    ctx.app.store.index_intent(&id, &ctx.namespace);
     emit(
         ctx.app,
         &mut ns,
@@ -174,7 +187,7 @@ fn new_intent(
             IntentStatus::RequiresPaymentMethod
         },
         payment_method,
-        payment_method_options: json!({"us_bank_account": {"verification_method": "automatic"}}),
+        payment_method_options: options(p, &Value::Null)?,
         payment_method_types: types,
         single_use_mandate: None,
         usage: p.non_empty("usage").unwrap_or("off_session").to_string(),
@@ -268,8 +281,15 @@ fn unexpected_state(si: &SetupIntent, action: &str) -> ApiError {
 
 /// `GET /v1/setup_intents/{id}`
 pub fn retrieve(ctx: &mut Ctx<'_>, id: &str) -> HandlerResult {
-    ctx.params(&[Field::new("client_secret", Kind::String)])?;
-    ctx.render(&find(ctx, id)?)
+    let p = ctx.params(&[client::CLIENT_SECRET])?;
+    let si = find(ctx, id)?;
+    check_secret(
+        ctx,
+        IntentKind::Setup,
+        p.non_empty("client_secret"),
+        &si.client_secret,
+    )?;
+    client::render(ctx, IntentKind::Setup, id)
 }
 
 /// `POST /v1/setup_intents/{id}/confirm`
@@ -277,11 +297,17 @@ pub fn confirm(ctx: &mut Ctx<'_>, id: &str) -> HandlerResult {
     let p = ctx.params(CONFIRM)?;
     let cause = events::cause(ctx);
     let si = find(ctx, id)?;
+    check_secret(
+        ctx,
+        IntentKind::Setup,
+        p.non_empty("client_secret"),
+        &si.client_secret,
+    )?;
     confirmable(&si)?;
     let planned = plan(
         ctx,
         &p,
-        si.payment_method.as_deref(),
+        (si.payment_method.as_deref(), &si.payment_method_options),
         si.customer.as_deref(),
     )?;
     ctx.check_expand(&si)?;
@@ -289,9 +315,8 @@ pub fn confirm(ctx: &mut Ctx<'_>, id: &str) -> HandlerResult {
     // Another request may have confirmed it meanwhile: check again under the lock.
     ns.setup_intents.get(id).map_or(Ok(()), confirmable)?;
     apply_confirm(ctx, &mut ns, id, planned, &cause)?;
-    let si = ns.setup_intents.get(id).cloned();
     drop(ns);
-    ctx.render(&si)
+    client::render(ctx, IntentKind::Setup, id)
 }
 
 fn confirmable(si: &SetupIntent) -> Result<(), ApiError> {
@@ -373,6 +398,12 @@ pub fn verify_microdeposits(ctx: &mut Ctx<'_>, id: &str) -> HandlerResult {
         .get(id)
         .cloned()
         .ok_or_else(|| ApiError::no_such_in_path("setup_intent", id))?;
+    check_secret(
+        ctx,
+        IntentKind::Setup,
+        p.non_empty("client_secret"),
+        &si.client_secret,
+    )?;
     if si.status != IntentStatus::RequiresAction {
         return Err(unexpected_state(&si, "verify microdeposits on"));
     }
@@ -406,7 +437,7 @@ pub fn verify_microdeposits(ctx: &mut Ctx<'_>, id: &str) -> HandlerResult {
     drop(ns);
     match verification_error(verdict, code.is_some()) {
         Some(error) => Err(error),
-        None => ctx.render(&find(ctx, id)?),
+        None => client::render(ctx, IntentKind::Setup, id),
     }
 }
 
