@@ -1,11 +1,12 @@
 // ACH Direct Debit through stripe-node: save a linked account with a SetupIntent, pay later
 // off-session, settle with fcmock's control API, each of Stripe's failing test account
 // numbers, and microdeposit verification (right and wrong values). Every response is
-// captured and schema-checked like the rest of the suite.
+// captured and schema-checked like the rest of the suite, and every state change arrives as
+// a signed event at a webhook endpoint (verified by stripe.webhooks.constructEvent).
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Stripe, makeClient, newTestKey, rawRequest } from './helpers.mjs';
+import { Stripe, makeClient, newTestKey, control, flush, startReceiver, verifiedEvents } from './helpers.mjs';
 
 const { StripeInvalidRequestError } = Stripe.errors;
 const MANDATE_DATA = {
@@ -15,14 +16,21 @@ const MANDATE_DATA = {
   },
 };
 
-async function control(path, body) {
-  const res = await rawRequest('POST', path, {
-    body: JSON.stringify(body),
-    headers: { 'Content-Type': 'application/json' },
-  });
-  assert.equal(res.status, 200, res.text);
-  return res.json;
+/** A webhook endpoint for every event on a fresh receiver: [receiver, signing secret]. */
+async function subscribe(stripe) {
+  const receiver = await startReceiver();
+  const endpoint = await stripe.webhookEndpoints.create({ url: receiver.url, enabled_events: ['*'] });
+  return [receiver, endpoint.secret];
 }
+
+/** Every event delivered for this key, in order, each signature verified. */
+async function delivered(stripe, key, receiver, secret) {
+  const result = await flush(key);
+  assert.deepEqual([result.failed, result.pending], [0, 0], JSON.stringify(result));
+  return verifiedEvents(stripe, receiver, secret);
+}
+
+const kinds = (events, id) => events.filter((e) => e.data.object.id === id).map((e) => e.type);
 
 async function linkedAccount(stripe) {
   const customer = await stripe.customers.create({ email: 'ach@example.com' });
@@ -51,6 +59,7 @@ const manualIntent = (stripe, number) =>
 test('a SetupIntent saves a linked account; an off-session payment settles', async () => {
   const key = newTestKey();
   const stripe = makeClient(key);
+  const [receiver, secret] = await subscribe(stripe);
   const [customer, account] = await linkedAccount(stripe);
   const si = await stripe.setupIntents.create({
     customer,
@@ -80,6 +89,12 @@ test('a SetupIntent saves a linked account; an off-session payment settles', asy
   pi = await stripe.paymentIntents.retrieve(pi.id, { expand: ['latest_charge'] });
   assert.equal(pi.status, 'succeeded');
   assert.equal(pi.latest_charge.status, 'succeeded');
+  const events = await delivered(stripe, key, receiver, secret);
+  await receiver.close();
+  assert.deepEqual(kinds(events, si.id), ['setup_intent.created', 'setup_intent.succeeded']);
+  assert.ok(kinds(events, si.payment_method).includes('payment_method.attached'));
+  assert.deepEqual(kinds(events, pi.id), ['payment_intent.created', 'payment_intent.processing', 'payment_intent.succeeded']);
+  assert.deepEqual(kinds(events, pi.latest_charge.id), ['charge.pending', 'charge.succeeded']);
 });
 
 for (const [number, code] of [
@@ -92,6 +107,7 @@ for (const [number, code] of [
   test(`a payment from ${number} fails with ${code}`, async () => {
     const key = newTestKey();
     const stripe = makeClient(key);
+    const [receiver, secret] = await subscribe(stripe);
     let pi = await manualIntent(stripe, number);
     assert.equal(pi.next_action.type, 'verify_with_microdeposits');
     pi = await stripe.paymentIntents.verifyMicrodeposits(pi.id, { amounts: [32, 45] });
@@ -102,6 +118,17 @@ for (const [number, code] of [
     assert.equal(pi.last_payment_error.code, code);
     const charge = await stripe.charges.retrieve(pi.latest_charge);
     assert.deepEqual([charge.status, charge.failure_code], ['failed', code]);
+    const events = await delivered(stripe, key, receiver, secret);
+    await receiver.close();
+    assert.deepEqual(kinds(events, pi.id), [
+      'payment_intent.created',
+      'payment_intent.requires_action',
+      'payment_intent.processing',
+      'payment_intent.payment_failed',
+    ]);
+    assert.deepEqual(kinds(events, charge.id), ['charge.pending', 'charge.failed']);
+    const revoked = events.filter((e) => e.type === 'mandate.updated').map((e) => e.data.object.status);
+    assert.deepEqual(revoked, code === 'debit_not_authorized' ? ['inactive'] : []);
   });
 }
 

@@ -25,6 +25,7 @@ import { afterEach, beforeEach } from 'node:test';
 import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -214,6 +215,50 @@ export async function rawRequest(method, pathAndQuery, { apiKey, body, headers =
 
 export function uniqueEmail(tag = 'c') {
   return `${tag}.${crypto.randomBytes(4).toString('hex')}@example.com`;
+}
+
+// Webhook receivers and the control API, shared by the webhook and ACH suites.
+
+/** A receiver answering each POST with the next scripted status (then 200). */
+export async function startReceiver(script = []) {
+  const received = []; // { body: raw string, signature }
+  const server = http.createServer((req, res) => {
+    const chunks = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => {
+      received.push({
+        body: Buffer.concat(chunks).toString('utf8'),
+        signature: req.headers['stripe-signature'],
+        contentType: req.headers['content-type'],
+        userAgent: req.headers['user-agent'],
+      });
+      res.writeHead(script.length ? script.shift() : 200, { 'Content-Type': 'text/plain' });
+      res.end('ok');
+    });
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address();
+  return {
+    url: `http://127.0.0.1:${port}/webhook`,
+    received,
+    close: () => new Promise((resolve) => server.close(resolve)),
+  };
+}
+
+export async function control(path, body) {
+  const res = await rawRequest('POST', path, {
+    body: JSON.stringify(body),
+    headers: { 'Content-Type': 'application/json' },
+  });
+  assert.equal(res.status, 200, res.text);
+  return res.json;
+}
+
+export const flush = (apiKey) => control('/_fcmock/webhooks/flush', { api_key: apiKey });
+
+/** Every delivery, verified by stripe-node (throws if any signature is wrong). */
+export function verifiedEvents(stripe, receiver, secret) {
+  return receiver.received.map((r) => stripe.webhooks.constructEvent(r.body, r.signature, secret));
 }
 
 export { Stripe };

@@ -6,8 +6,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
-import { Stripe, makeClient, newTestKey, rawRequest } from './helpers.mjs';
+import { Stripe, makeClient, newTestKey, startReceiver, control, flush, verifiedEvents } from './helpers.mjs';
 
 const FC_EVENTS = [
   'financial_connections.account.created',
@@ -16,48 +15,6 @@ const FC_EVENTS = [
   'financial_connections.account.refreshed_transactions',
   'financial_connections.account.disconnected',
 ];
-
-/** A receiver answering each POST with the next scripted status (then 200). */
-async function startReceiver(script = []) {
-  const received = []; // { body: raw string, signature }
-  const server = http.createServer((req, res) => {
-    const chunks = [];
-    req.on('data', (c) => chunks.push(c));
-    req.on('end', () => {
-      received.push({
-        body: Buffer.concat(chunks).toString('utf8'),
-        signature: req.headers['stripe-signature'],
-        contentType: req.headers['content-type'],
-        userAgent: req.headers['user-agent'],
-      });
-      res.writeHead(script.length ? script.shift() : 200, { 'Content-Type': 'text/plain' });
-      res.end('ok');
-    });
-  });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address();
-  return {
-    url: `http://127.0.0.1:${port}/webhook`,
-    received,
-    close: () => new Promise((resolve) => server.close(resolve)),
-  };
-}
-
-async function control(path, body) {
-  const res = await rawRequest('POST', path, {
-    body: JSON.stringify(body),
-    headers: { 'Content-Type': 'application/json' },
-  });
-  assert.equal(res.status, 200, res.text);
-  return res.json;
-}
-
-const flush = (apiKey) => control('/_fcmock/webhooks/flush', { api_key: apiKey });
-
-/** Every delivery, verified by stripe-node (throws if any signature is wrong). */
-function verifiedEvents(stripe, receiver, secret) {
-  return receiver.received.map((r) => stripe.webhooks.constructEvent(r.body, r.signature, secret));
-}
 
 test('linking, each refresh and disconnect arrive signed and verify with constructEvent', async () => {
   const apiKey = newTestKey();

@@ -1,7 +1,9 @@
 """ACH Direct Debit through stripe-python: save a linked account with a SetupIntent, pay
 later off-session, settle with fcmock's control API, a payment that fails with each of
 Stripe's test account numbers, and microdeposit verification (right and wrong values).
-Every response is captured and schema-checked like the rest of the suite."""
+Every response is captured and schema-checked like the rest of the suite, and every state
+change arrives as a signed event at a webhook endpoint (verified by
+``stripe.Webhook.construct_event``)."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ import pytest
 import stripe
 
 from conftest import raw_request
+from test_webhooks import Receiver, flush, verified_events
 
 ACCEPTANCE = {
     "customer_acceptance": {
@@ -39,7 +42,32 @@ def linked_account(client: stripe.StripeClient) -> tuple[str, str]:
     return customer.id, done["accounts"]["data"][0]["id"]
 
 
-def test_save_with_a_setup_intent_then_pay_off_session(client, api_key):
+@pytest.fixture
+def receiver():
+    r = Receiver()
+    yield r
+    r.close()
+
+
+def subscribe(client: stripe.StripeClient, receiver: Receiver) -> str:
+    """A webhook endpoint for every event: its signing secret."""
+    endpoint = client.v1.webhook_endpoints.create(params={"url": receiver.url, "enabled_events": ["*"]})
+    return endpoint.secret
+
+
+def delivered(receiver: Receiver, secret: str, api_key: str) -> list[stripe.Event]:
+    """Every event delivered for this key, in order, each signature verified."""
+    result = flush(api_key)
+    assert result["failed"] == 0 and result["pending"] == 0, result
+    return verified_events(receiver, secret)
+
+
+def kinds(events: list[stripe.Event], object_id: str) -> list[str]:
+    return [e.type for e in events if e.data.object.id == object_id]
+
+
+def test_save_with_a_setup_intent_then_pay_off_session(client, api_key, receiver):
+    secret = subscribe(client, receiver)
     customer, account = linked_account(client)
     si = client.v1.setup_intents.create(
         params={
@@ -78,6 +106,19 @@ def test_save_with_a_setup_intent_then_pay_off_session(client, api_key):
     charges = client.v1.charges.list(params={"payment_intent": pi.id})
     assert [c.id for c in charges.data] == [pi.latest_charge.id]
 
+    events = delivered(receiver, secret, api_key)
+    assert kinds(events, si.id) == ["setup_intent.created", "setup_intent.succeeded"]
+    assert "payment_method.attached" in kinds(events, si.payment_method)
+    assert kinds(events, pi.id) == [
+        "payment_intent.created",
+        "payment_intent.processing",
+        "payment_intent.succeeded",
+    ]
+    assert kinds(events, pi.latest_charge.id) == ["charge.pending", "charge.succeeded"]
+    succeeded = next(e for e in events if e.type == "payment_intent.succeeded")
+    assert succeeded.data.object.status == "succeeded"
+    assert all(e.api_version == events[0].api_version for e in events)
+
 
 def manual_intent(client: stripe.StripeClient, number: str) -> stripe.PaymentIntent:
     return client.v1.payment_intents.create(
@@ -110,7 +151,8 @@ def manual_intent(client: stripe.StripeClient, number: str) -> stripe.PaymentInt
         ("000444444440", "invalid_currency"),
     ],
 )
-def test_a_payment_fails_with_each_test_number(client, api_key, number, code):
+def test_a_payment_fails_with_each_test_number(client, api_key, receiver, number, code):
+    secret = subscribe(client, receiver)
     pi = manual_intent(client, number)
     assert pi.status == "requires_action"
     assert pi.next_action.type == "verify_with_microdeposits"
@@ -122,6 +164,22 @@ def test_a_payment_fails_with_each_test_number(client, api_key, number, code):
     assert pi.last_payment_error.code == code
     charge = client.v1.charges.retrieve(pi.latest_charge)
     assert (charge.status, charge.failure_code) == ("failed", code)
+
+    events = delivered(receiver, secret, api_key)
+    assert kinds(events, pi.id) == [
+        "payment_intent.created",
+        "payment_intent.requires_action",
+        "payment_intent.processing",
+        "payment_intent.payment_failed",
+    ]
+    assert kinds(events, charge.id) == ["charge.pending", "charge.failed"]
+    failed = next(e for e in events if e.type == "payment_intent.payment_failed")
+    assert failed.data.object.last_payment_error.code == code
+    revoked = [e for e in events if e.type == "mandate.updated"]
+    if code == "debit_not_authorized":
+        assert [e.data.object.status for e in revoked] == ["inactive"]
+    else:
+        assert revoked == []
 
 
 def test_microdeposits_right_code_and_wrong_amounts(client):
