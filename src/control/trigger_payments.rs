@@ -35,6 +35,8 @@ pub enum PaymentFlow {
     SetupFailed,
     /// A `000333333335` debit returned as not authorised: its mandate revoked.
     MandateRevoked,
+    /// A `000555555559` debit, settled, then disputed.
+    Disputed,
 }
 
 /// The flow for an ACH event type, if it is one.
@@ -52,6 +54,7 @@ pub fn flow(event_type: &str) -> Option<PaymentFlow> {
         "setup_intent.canceled" => PaymentFlow::SetupCanceled,
         "setup_intent.setup_failed" => PaymentFlow::SetupFailed,
         "mandate.updated" => PaymentFlow::MandateRevoked,
+        "charge.dispute.created" => PaymentFlow::Disputed,
         _ => return None,
     })
 }
@@ -116,6 +119,7 @@ pub fn run(
         | PaymentFlow::Succeeded
         | PaymentFlow::Failed
         | PaymentFlow::MandateRevoked
+        | PaymentFlow::Disputed
         | PaymentFlow::RequiresAction
         | PaymentFlow::IntentCanceled => payment(&calls, flow, linked, remember),
         PaymentFlow::SetupCreated
@@ -137,6 +141,7 @@ fn payment(
             format!("{AMOUNT}&{}", instant(linked)?)
         }
         PaymentFlow::MandateRevoked => format!("{AMOUNT}&{}", manual("000333333335")),
+        PaymentFlow::Disputed => format!("{AMOUNT}&{}", manual("000555555559")),
         PaymentFlow::Failed | PaymentFlow::RequiresAction => {
             format!("{AMOUNT}&{}", manual("000222222227"))
         }
@@ -144,14 +149,15 @@ fn payment(
     };
     let pi = calls.post("/v1/payment_intents", &form)?;
     remember("payment_intent", &pi);
-    if matches!(flow, PaymentFlow::Failed | PaymentFlow::MandateRevoked) {
+    let verified = matches!(
+        flow,
+        PaymentFlow::Failed | PaymentFlow::MandateRevoked | PaymentFlow::Disputed
+    );
+    if verified {
         let path = format!("/v1/payment_intents/{pi}/verify_microdeposits");
         calls.post(&path, "amounts[]=32&amounts[]=45")?;
     }
-    if matches!(
-        flow,
-        PaymentFlow::Succeeded | PaymentFlow::Failed | PaymentFlow::MandateRevoked
-    ) {
+    if verified || flow == PaymentFlow::Succeeded {
         ach::settle_all(calls.app, true);
     }
     if flow == PaymentFlow::IntentCanceled {

@@ -16,8 +16,8 @@
 use super::{emit, snapshot, Cause};
 use crate::app::App;
 use crate::model::payments::{
-    AchOutcome, Bookkeeping, Charge, ChargeStatus, ChargeTag, IntentStatus, Mandate, MandateStatus,
-    MandateTag,
+    AchOutcome, Bookkeeping, Charge, ChargeStatus, ChargeTag, Dispute, DisputeStatus, DisputeTag,
+    IntentStatus, Mandate, MandateStatus, MandateTag,
 };
 use crate::store::Namespace;
 use crate::stripe::error::ApiError;
@@ -352,9 +352,6 @@ fn succeed(
     if let Some(charge) = ns.charges.get_mut(charge_id) {
         charge.status = ChargeStatus::Succeeded;
         charge.paid = true;
-        // A disputed test payment succeeds, then its Charge shows the dispute (Stripe opens
-        // one for `000555555559`; fcmock marks the Charge and does not model Disputes).
-        charge.disputed = disputed;
         charge.outcome = Some(json!({
             "network_status": "approved_by_network", "reason": null, "risk_level": "not_assessed",
             "seller_message": "Payment complete.", "type": "authorized"
@@ -368,7 +365,80 @@ fn succeed(
         let object = snapshot(&*pi);
         emit(app, ns, "payment_intent.succeeded", object, None, cause);
     }
+    if disputed {
+        open_dispute(app, ns, charge_id, cause);
+    }
 }
+
+/// A settled debit the customer's bank takes back (Stripe's `000555555559`: "the payment
+/// succeeds, but is then disputed"): a Dispute for all of it, `lost` at once since ACH
+/// disputes are final, and the Charge marked `disputed`. The reason is inferred: Stripe's
+/// test account documents no reason; an ACH dispute is the customer saying they did not
+/// authorise the debit.
+fn open_dispute(app: &App, ns: &mut Namespace, charge_id: &str, cause: &Cause) {
+    let Some(charge) = ns.charges.get_mut(charge_id) else {
+        return;
+    };
+    charge.disputed = true;
+    let evidence: serde_json::Map<String, Value> = EVIDENCE_FIELDS
+        .iter()
+        .map(|f| (f.to_string(), Value::Null))
+        .collect();
+    let dispute = Dispute {
+        id: app.ids.next(IdKind::Dispute),
+        object: DisputeTag,
+        amount: charge.amount,
+        balance_transactions: Vec::new(),
+        charge: charge_id.to_string(),
+        created: app.clock.now(),
+        currency: charge.currency.clone(),
+        evidence: Value::Object(evidence),
+        evidence_details: json!({
+            "due_by": null, "has_evidence": false, "past_due": false, "submission_count": 0
+        }),
+        is_charge_refundable: false,
+        livemode: false,
+        metadata: Default::default(),
+        payment_intent: charge.payment_intent.clone(),
+        reason: "debit_not_authorized".into(),
+        status: DisputeStatus::Lost,
+    };
+    let object = snapshot(&dispute);
+    ns.disputes
+        .insert(dispute.id.clone(), dispute.created, dispute);
+    emit(app, ns, "charge.dispute.created", object, None, cause);
+}
+
+/// The fields of a Dispute's `evidence` (Stripe's `dispute_evidence` schema), all `null`.
+const EVIDENCE_FIELDS: &[&str] = &[
+    "access_activity_log",
+    "billing_address",
+    "cancellation_policy",
+    "cancellation_policy_disclosure",
+    "cancellation_rebuttal",
+    "customer_communication",
+    "customer_email_address",
+    "customer_name",
+    "customer_purchase_ip",
+    "customer_signature",
+    "duplicate_charge_documentation",
+    "duplicate_charge_explanation",
+    "duplicate_charge_id",
+    "product_description",
+    "receipt",
+    "refund_policy",
+    "refund_policy_disclosure",
+    "refund_refusal_explanation",
+    "service_date",
+    "service_documentation",
+    "shipping_address",
+    "shipping_carrier",
+    "shipping_date",
+    "shipping_documentation",
+    "shipping_tracking_number",
+    "uncategorized_file",
+    "uncategorized_text",
+];
 
 fn fail(
     app: &App,

@@ -26,6 +26,10 @@ object_tag!(
     /// `"charge"`
     ChargeTag = "charge"
 );
+object_tag!(
+    /// `"dispute"`
+    DisputeTag = "dispute"
+);
 
 wire_enum! {
     /// A PaymentIntent's or SetupIntent's `status` (the values ACH reaches).
@@ -54,6 +58,21 @@ wire_enum! {
         Succeeded = "succeeded",
         /// Returned by the bank.
         Failed = "failed",
+    }
+}
+
+wire_enum! {
+    /// A Dispute's `status`.
+    pub enum DisputeStatus {
+        /// Waiting for the merchant's evidence (card disputes).
+        NeedsResponse = "needs_response",
+        /// Evidence submitted, the bank deciding.
+        UnderReview = "under_review",
+        /// Decided for the merchant.
+        Won = "won",
+        /// Decided for the customer. ACH disputes are final at once: "there is no process
+        /// for appeal" (docs.stripe.com/payments/ach-direct-debit, "Disputed payments").
+        Lost = "lost",
     }
 }
 
@@ -457,5 +476,47 @@ mod tests {
                 "{number}"
             );
         }
+    }
+}
+
+/// A Dispute (`du_…`): the customer's bank took a settled debit back. fcmock opens one for
+/// Stripe's test account `000555555559` and for the scripted `dispute` outcome.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Dispute {
+    /// `du_…`
+    pub id: String,
+    /// Always `"dispute"`.
+    pub object: DisputeTag,
+    /// The disputed amount: all of the charge.
+    pub amount: i64,
+    /// Always empty (no balance transactions emulated).
+    pub balance_transactions: Vec<Value>,
+    /// `py_…`
+    pub charge: String,
+    /// Creation time.
+    pub created: i64,
+    /// `usd`.
+    pub currency: String,
+    /// Every evidence field, `null`: an ACH dispute takes no evidence.
+    pub evidence: Value,
+    /// `{"due_by": null, "has_evidence": false, "past_due": false, "submission_count": 0}`.
+    pub evidence_details: Value,
+    /// Always `false`: the funds are already back with the customer.
+    pub is_charge_refundable: bool,
+    /// Always `false`.
+    pub livemode: bool,
+    /// Metadata.
+    pub metadata: Metadata,
+    /// `pi_…`
+    pub payment_intent: Option<String>,
+    /// Why the customer's bank took the debit back.
+    pub reason: String,
+    /// Always `lost` for ACH.
+    pub status: DisputeStatus,
+}
+
+impl HasId for Dispute {
+    fn id(&self) -> &str {
+        &self.id
     }
 }

@@ -41,6 +41,7 @@ pub static REGISTRY: Registry = Registry {
         &payments::setup_intents::RESOURCE,
         &payments::mandates::RESOURCE,
         &payments::charges::RESOURCE,
+        &payments::disputes::RESOURCE,
         &events::RESOURCE,
         &webhook_endpoints::RESOURCE,
     ],

@@ -13,7 +13,7 @@ use crate::model::customer::{Customer, DeletedCustomer};
 use crate::model::event::Event;
 use crate::model::financial_connections::{LinkedAccount, Owner, Ownership, Session, Transaction};
 use crate::model::payment_method::PaymentMethod;
-use crate::model::payments::{Bookkeeping, Charge, Mandate, PaymentIntent, SetupIntent};
+use crate::model::payments::{Bookkeeping, Charge, Dispute, Mandate, PaymentIntent, SetupIntent};
 use crate::model::token::Token;
 use crate::model::webhook_endpoint::WebhookEndpoint;
 use parking_lot::RwLock;
@@ -63,6 +63,8 @@ pub struct Namespace {
     pub mandates: Table<Mandate>,
     /// Charges of bank debits (`py_…`).
     pub charges: Table<Charge>,
+    /// Disputes of settled debits (`du_…`).
+    pub disputes: Table<Dispute>,
     /// What fcmock keeps about each intent beyond Stripe's fields (pending settlement,
     /// scripted outcome, microdeposit attempts), by intent id.
     pub payment_state: BTreeMap<String, Bookkeeping>,

@@ -54,6 +54,8 @@ pub enum IdKind {
     Mandate,
     /// `py_` (a bank debit's Charge)
     Charge,
+    /// `du_` (a Dispute)
+    Dispute,
     /// the random part after an intent's `_secret_`
     IntentSecret,
 }
@@ -82,6 +84,7 @@ impl IdKind {
             IdKind::SetupIntent => ("seti_", 24),
             IdKind::Mandate => ("mandate_", 24),
             IdKind::Charge => ("py_", 24),
+            IdKind::Dispute => ("du_", 24),
             IdKind::IntentSecret => ("", 25),
         }
     }

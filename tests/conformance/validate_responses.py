@@ -89,6 +89,8 @@ EXTRA_ENDPOINTS: list[tuple[str, str, Any]] = [
     ("GET", "/v1/mandates/{mandate}", "mandate"),
     ("GET", "/v1/charges", ("list", "charge")),
     ("GET", "/v1/charges/{charge}", "charge"),
+    ("GET", "/v1/disputes", ("list", "dispute")),
+    ("GET", "/v1/disputes/{dispute}", "dispute"),
 ]
 
 # Responses that are not Stripe's public v1 API and so have no schema to check against:

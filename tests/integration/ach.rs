@@ -508,3 +508,39 @@ async fn the_hosted_verification_url_is_a_page_that_verifies_microdeposits() {
         .await;
     assert_eq!(stranger.status, 404);
 }
+
+#[tokio::test]
+async fn a_disputed_test_payment_succeeds_then_opens_a_lost_dispute() {
+    let server = TestServer::start_fc().await;
+    let id = manual_payment(&server, "000555555559").await;
+    server.control("/_fcmock/payments/settle", &json!({})).await;
+    let pi = get(&server, &format!("/v1/payment_intents/{id}")).await;
+    assert_eq!(pi["status"], "succeeded", "{pi:#}");
+    let charge_id = pi["latest_charge"].as_str().expect("a charge");
+    let charge = get(&server, &format!("/v1/charges/{charge_id}")).await;
+    assert_eq!(charge["disputed"], true);
+    let disputes = get(&server, &format!("/v1/disputes?charge={charge_id}")).await;
+    let listed = disputes["data"].as_array().expect("a list");
+    assert_eq!(listed.len(), 1, "{disputes:#}");
+    let dispute_id = listed[0]["id"].as_str().expect("id");
+    assert!(dispute_id.starts_with("du_"), "{dispute_id}");
+    let dispute = get(
+        &server,
+        &format!("/v1/disputes/{dispute_id}?expand[]=charge"),
+    )
+    .await;
+    assert_eq!(dispute["status"], "lost");
+    assert_eq!(dispute["amount"], 1000);
+    assert_eq!(dispute["payment_intent"], id.as_str());
+    assert_eq!(dispute["charge"]["id"], charge_id);
+    assert!(dispute["evidence"]["uncategorized_text"].is_null());
+    let events = get(&server, "/v1/events?type=charge.dispute.created").await;
+    assert_eq!(events["data"][0]["data"]["object"]["id"], dispute_id);
+    // Another payment's disputes are not listed with it, and an unknown id is missing.
+    let other = manual_payment(&server, "000123456789").await;
+    server.control("/_fcmock/payments/settle", &json!({})).await;
+    let none = get(&server, &format!("/v1/disputes?payment_intent={other}")).await;
+    assert_eq!(none["data"], json!([]));
+    let missing = server.get("/v1/disputes/du_nope", KEY).await;
+    assert_eq!(missing.status, 404);
+}

@@ -6,6 +6,7 @@
 
 pub mod charges;
 pub mod client;
+pub mod disputes;
 pub mod mandates;
 pub mod payment_intents;
 pub mod setup_intents;

@@ -132,6 +132,24 @@ for (const [number, code] of [
   });
 }
 
+test('a disputed payment succeeds, then opens a lost dispute', async () => {
+  const key = newTestKey();
+  const stripe = makeClient(key);
+  const [receiver, secret] = await subscribe(stripe);
+  let pi = await manualIntent(stripe, '000555555559');
+  pi = await stripe.paymentIntents.verifyMicrodeposits(pi.id, { amounts: [32, 45] });
+  await control('/_fcmock/payments/settle', { api_key: key });
+  pi = await stripe.paymentIntents.retrieve(pi.id);
+  assert.equal(pi.status, 'succeeded');
+  const disputes = await stripe.disputes.list({ charge: pi.latest_charge });
+  assert.equal(disputes.data.length, 1);
+  const dispute = await stripe.disputes.retrieve(disputes.data[0].id);
+  assert.deepEqual([dispute.status, dispute.payment_intent], ['lost', pi.id]);
+  const events = await delivered(stripe, key, receiver, secret);
+  await receiver.close();
+  assert.deepEqual(kinds(events, dispute.id), ['charge.dispute.created']);
+});
+
 test('microdeposits: the right code verifies, wrong amounts are refused', async () => {
   const stripe = makeClient(newTestKey());
   const ok = await manualIntent(stripe, '000123456789');

@@ -192,3 +192,19 @@ def test_microdeposits_right_code_and_wrong_amounts(client):
         client.v1.payment_intents.verify_microdeposits(other.id, params={"amounts": [1, 2]})
     assert err.value.code == "payment_method_microdeposit_verification_amounts_mismatch"
     assert client.v1.payment_intents.retrieve(other.id).status == "requires_action"
+
+
+def test_a_disputed_payment_succeeds_then_opens_a_lost_dispute(client, api_key, receiver):
+    secret = subscribe(client, receiver)
+    pi = manual_intent(client, "000555555559")
+    pi = client.v1.payment_intents.verify_microdeposits(pi.id, params={"amounts": [32, 45]})
+    control("/_fcmock/payments/settle", {"api_key": api_key})
+    pi = client.v1.payment_intents.retrieve(pi.id)
+    assert pi.status == "succeeded"
+    assert client.v1.charges.retrieve(pi.latest_charge).disputed is True
+    disputes = client.v1.disputes.list(params={"payment_intent": pi.id})
+    assert len(disputes.data) == 1
+    dispute = client.v1.disputes.retrieve(disputes.data[0].id)
+    assert (dispute.status, dispute.amount, dispute.charge) == ("lost", 1000, pi.latest_charge)
+    events = delivered(receiver, secret, api_key)
+    assert kinds(events, dispute.id) == ["charge.dispute.created"]
