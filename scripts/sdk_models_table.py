@@ -19,8 +19,9 @@ def render(table):
         table["about"],
         "",
     ]
-    for platform in ("android", "ios"):
-        out += [f"## {platform.capitalize() if platform == 'android' else 'iOS'}", "", table[platform]["sdk"], ""]
+    titles = {"android": "Android", "ios": "iOS", "dart": "Dart (flutter_stripe)"}
+    for platform in ("android", "ios", "dart"):
+        out += [f"## {titles[platform]}", "", table[platform]["sdk"], ""]
         for name, model in table[platform]["models"].items():
             out += [f"### {name}", "", f"`{model['file']}` — {model['source']}", "",
                     "| field | presence | type |", "|---|---|---|"]

@@ -125,6 +125,28 @@ pub fn call_internal(
     path: &str,
     form: &str,
 ) -> Result<serde_json::Value, ApiError> {
+    call(app, api_key, (method, path, form), false)
+}
+
+/// One call an SDK would make, made by fcmock's SDK fakes (`/_fcmock/sdk/…`) with a
+/// publishable key: like [`call_internal`], except that a session it creates takes the
+/// scenario QA queued, as the session a real SDK opens would.
+pub fn call_as_sdk(
+    app: &App,
+    publishable_key: &str,
+    method: Method,
+    path: &str,
+    form: &str,
+) -> Result<serde_json::Value, ApiError> {
+    call(app, publishable_key, (method, path, form), true)
+}
+
+fn call(
+    app: &App,
+    api_key: &str,
+    (method, path, form): (Method, &str, &str),
+    plays_scenarios: bool,
+) -> Result<serde_json::Value, ApiError> {
     let started = Instant::now();
     let request_id = app.new_request_id();
     let mut headers = hyper::HeaderMap::new();
@@ -149,7 +171,14 @@ pub fn call_internal(
         app.settings.only_api_key.as_deref(),
     );
     let version = app.settings.default_version;
-    let answer = answer(app, &request, &request_id, version, authenticated, false);
+    let answer = answer(
+        app,
+        &request,
+        &request_id,
+        version,
+        authenticated,
+        plays_scenarios,
+    );
     let result = match &answer {
         Ok(Answer::Fresh(reply, _)) => serde_json::from_slice(&reply.body)
             .map_err(|e| ApiError::internal(format!("unreadable answer: {e}"))),

@@ -23,6 +23,7 @@ pub mod html;
 pub mod microdeposits;
 pub mod pages;
 pub mod sdk;
+pub mod sdk_intents;
 
 use crate::app::App;
 use crate::http::{Request, Response};

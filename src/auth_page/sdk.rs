@@ -168,7 +168,8 @@ fn session_token(session: &Value) -> Option<Token> {
     serde_json::from_value(session["bank_account_token"].clone()).ok()
 }
 
-fn flutter_failed(platform: Platform, e: &ApiError) -> Value {
+/// The glue's `Failed` error from an API error, per platform.
+pub(super) fn flutter_failed(platform: Platform, e: &ApiError) -> Value {
     let body: Value =
         serde_json::from_slice(&e.to_body("req", 0)).unwrap_or_else(|_| json!({"error": {}}));
     let error = &body["error"];
@@ -369,23 +370,26 @@ fn bank_account_status(status: &str, platform: Platform) -> String {
     }
 }
 
+/// A Stripe.js `error`: the API error's `type`, `code`, `doc_url`, `message`, `param`.
+pub(super) fn js_error(e: &ApiError) -> Value {
+    let body: Value =
+        serde_json::from_slice(&e.to_body("req", 0)).unwrap_or_else(|_| json!({"error": {}}));
+    let mut error = Map::new();
+    for key in ["type", "code", "doc_url", "message", "param"] {
+        if let Some(v) = body["error"].get(key) {
+            error.insert(key.to_string(), v.clone());
+        }
+    }
+    Value::Object(error)
+}
+
 /// The Stripe.js result: `{financialConnectionsSession}` (with `token` in token mode) in the
 /// API's snake_case shape, `accounts` as an array (stripe-js `FinancialConnectionsSession`);
 /// a cancel is a session with no accounts (research §4); a failure is `{error}`.
 pub fn js_result(app: &App, client_secret: &str, method: SdkMethod) -> Value {
     let session = match client_api::receipt(app, client_secret) {
         Ok(session) => session,
-        Err(e) => {
-            let body: Value = serde_json::from_slice(&e.to_body("req", 0))
-                .unwrap_or_else(|_| json!({"error": {}}));
-            let mut error = Map::new();
-            for key in ["type", "code", "doc_url", "message", "param"] {
-                if let Some(v) = body["error"].get(key) {
-                    error.insert(key.to_string(), v.clone());
-                }
-            }
-            return json!({ "error": error });
-        }
+        Err(e) => return json!({ "error": js_error(&e) }),
     };
     let token = session["bank_account_token"].clone();
     let mut js = json!({

@@ -8,6 +8,7 @@ pub mod access;
 pub mod inspect;
 pub mod payments;
 pub mod sdk;
+pub mod sdk_intents;
 pub mod state;
 pub mod trigger;
 pub mod trigger_payments;

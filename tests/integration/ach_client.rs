@@ -276,7 +276,7 @@ async fn the_client_secret_is_required_and_checked_for_a_publishable_key() {
     for hidden in [
         "customer",
         "metadata",
-        "payment_method_options",
+        "amount_received",
         "latest_charge",
     ] {
         assert!(
@@ -506,4 +506,43 @@ async fn ach_payments_capture_automatically_and_refuse_manual_capture() {
         .post("/v1/payment_intents/pi_nope/capture", KEY, "")
         .await;
     assert_eq!(unknown.status, 404, "{}", unknown.text);
+}
+
+#[tokio::test]
+async fn ios_form_encoding_with_escaped_brackets_and_indexed_arrays_is_understood() {
+    // stripe-ios's URLEncoder indexes arrays (`amounts[0]`) and percent-escapes a top-level
+    // key that already holds brackets (docs/research/collect-bank-account.md §4.2).
+    let server = TestServer::start_fc().await;
+    let (_, id, secret) = intent(&server, "payment_intents").await;
+    let body = format!(
+        "client_secret={secret}&payment_method_data%5Btype%5D=us_bank_account\
+         &payment_method_data%5Bbilling_details%5D%5Bname%5D=Jenny%20Rosen"
+    );
+    let response = server
+        .request(
+            Method::POST,
+            &format!("/v1/payment_intents/{id}/link_account_sessions"),
+            &[
+                ("authorization", &bearer(PK)),
+                ("content-type", "application/x-www-form-urlencoded"),
+            ],
+            body,
+        )
+        .await;
+    assert_eq!(response.status, 200, "{}", response.text);
+    let session = response.json["id"].as_str().expect("id");
+    server
+        .complete_session(session, &json!({"outcome": "success"}))
+        .await;
+    let attach = format!(
+        "/v1/payment_intents/{id}/link_account_sessions/{session}/attach?expand%5B0%5D=payment_method"
+    );
+    let attached = ok(
+        sdk_post(&server, &attach, &[("client_secret", &secret)]).await,
+        "attach",
+    );
+    assert_eq!(
+        attached["payment_method"]["object"], "payment_method",
+        "{attached:#}"
+    );
 }

@@ -88,6 +88,9 @@ mod payment_method_customers;
 mod payment_methods;
 /// Regressions found in review, one test each.
 mod regressions;
+/// The fake SDK's `collectBankAccount` and `verifyMicrodeposits`: the SDK's publishable-key
+/// calls, and answers that decode as flutter_stripe's Dart models and the native parsers.
+mod sdk_intents;
 /// Every client-side answer decoded against the Android and iOS models' required fields
 /// (docs/sdk-models/models.json), per holder and outcome.
 mod sdk_models;

@@ -17,7 +17,8 @@ fn table() -> Value {
 }
 
 /// Decodes `value` as `model` of `platform`; every mismatch, with its JSON path.
-fn decode(platform: &str, model: &str, value: &Value) -> Vec<String> {
+/// The decode errors of `value` as `platform`'s (`android`, `ios`, `dart`) `model`.
+pub fn decode(platform: &str, model: &str, value: &Value) -> Vec<String> {
     let table = table();
     let mut errors = Vec::new();
     decode_model(&table[platform]["models"], model, value, "$", &mut errors);
@@ -49,6 +50,7 @@ fn decode_type(models: &Value, kind: &str, value: &Value, path: &str, errors: &m
     let ok = match kind {
         "string" => value.is_string(),
         "bool" => value.is_boolean(),
+        "num" => value.is_number(),
         "object" => value.is_object(),
         "int" => value.is_i64(),
         "int32" => value.as_i64().is_some_and(|n| i32::try_from(n).is_ok()),

@@ -17,7 +17,9 @@ use crate::stripe::params::{Field, Kind, Param, ParamMap};
 use serde_json::Value;
 
 /// The top-level PaymentIntent fields a publishable key sees: those Stripe's API reference
-/// marks "retrievable with publishable key" (docs.stripe.com/api/payment_intents/object).
+/// marks "retrievable with publishable key" (docs.stripe.com/api/payment_intents/object),
+/// checked against stripe-android's fixtures of publishable-key answers and stripe-js's
+/// `PaymentIntent` type (docs/research/collect-bank-account.md §6).
 pub const PAYMENT_INTENT_VISIBLE: &[&str] = &[
     "id",
     "object",
@@ -35,6 +37,7 @@ pub const PAYMENT_INTENT_VISIBLE: &[&str] = &[
     "livemode",
     "next_action",
     "payment_method",
+    "payment_method_options",
     "payment_method_types",
     "processing",
     "receipt_email",
@@ -44,7 +47,7 @@ pub const PAYMENT_INTENT_VISIBLE: &[&str] = &[
 ];
 
 /// The top-level SetupIntent fields a publishable key sees (docs.stripe.com/api/
-/// setup_intents/object, "retrievable with publishable key").
+/// setup_intents/object, "retrievable with publishable key"; stripe-js's `SetupIntent`).
 pub const SETUP_INTENT_VISIBLE: &[&str] = &[
     "id",
     "object",
