@@ -131,6 +131,58 @@ pub fn microdeposit_action(app: &App, intent: &str, client_secret: &str) -> Valu
     })
 }
 
+/// How long a customer has to verify microdeposits: "If the customer doesn't verify … within
+/// 10 days, the intent reverts to `requires_payment_method`" (docs.stripe.com/payments/
+/// ach-direct-debit/accept-a-payment, "Verify with microdeposits").
+pub const VERIFY_WINDOW_SECS: i64 = 10 * 86_400;
+
+/// Starts the verification window of an intent that now waits for microdeposits.
+pub fn await_microdeposits(app: &App, ns: &mut Namespace, intent: &str) {
+    let state = ns.payment_state.entry(intent.to_string()).or_default();
+    state.verify_by = Some(app.clock.now() + VERIFY_WINDOW_SECS);
+}
+
+/// Reverts the intents whose verification window has passed unverified: back to
+/// `requires_payment_method` with Stripe's timeout error, and their failure event.
+fn expire_verifications(app: &App, ns: &mut Namespace) {
+    let now = app.clock.now();
+    let expired: Vec<String> = ns
+        .payment_state
+        .iter()
+        .filter(|(_, b)| b.verify_by.is_some_and(|at| at <= now))
+        .map(|(id, _)| id.clone())
+        .collect();
+    let error = verification_error(Verification::TimedOut, false).map(|e| e.body_json());
+    let cause = Cause::default();
+    for id in expired {
+        if let Some(state) = ns.payment_state.get_mut(&id) {
+            state.verify_by = None;
+        }
+        let reverted = if let Some(pi) = ns.payment_intents.get_mut(&id) {
+            (pi.status == IntentStatus::RequiresAction).then(|| {
+                pi.status = IntentStatus::RequiresPaymentMethod;
+                pi.next_action = None;
+                pi.last_payment_error = error.clone();
+                pi.payment_method = None;
+                ("payment_intent.payment_failed", snapshot(&*pi))
+            })
+        } else if let Some(si) = ns.setup_intents.get_mut(&id) {
+            (si.status == IntentStatus::RequiresAction).then(|| {
+                si.status = IntentStatus::RequiresPaymentMethod;
+                si.next_action = None;
+                si.last_setup_error = error.clone();
+                si.payment_method = None;
+                ("setup_intent.setup_failed", snapshot(&*si))
+            })
+        } else {
+            None
+        };
+        if let Some((event, object)) = reverted {
+            emit(app, ns, event, object, None, &cause);
+        }
+    }
+}
+
 /// Starts the debit of a confirmed PaymentIntent: a pending Charge, `processing`, and the
 /// settlement due after the configured delay.
 pub fn start_debit(
@@ -281,9 +333,11 @@ pub fn settle_all(app: &App, force: bool) -> usize {
     settled
 }
 
-/// Settles one namespace's due debits. A debit from Stripe's "stays processing" test number
-/// settles only when an outcome was scripted for it.
+/// Settles one namespace's due debits, and reverts intents whose microdeposits were not
+/// verified in time. A debit from Stripe's "stays processing" test number settles only when
+/// an outcome was scripted for it.
 pub fn settle_namespace(app: &App, ns: &mut Namespace, force: bool) -> usize {
+    expire_verifications(app, ns);
     let now = app.clock.now();
     let due: Vec<(String, AchOutcome)> = ns
         .payment_state

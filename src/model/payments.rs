@@ -245,6 +245,9 @@ pub struct Bookkeeping {
     /// Microdeposit verification: the attempts made so far.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub microdeposit_attempts: Option<u32>,
+    /// Mock-clock time by which microdeposits must be verified, or the intent reverts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verify_by: Option<i64>,
     /// The Financial Connections session an SDK opened for the intent (`fcsess_…`), which
     /// `…/link_account_sessions/{session}/attach` may attach.
     #[serde(default, skip_serializing_if = "Option::is_none")]

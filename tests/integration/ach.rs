@@ -544,3 +544,65 @@ async fn a_disputed_test_payment_succeeds_then_opens_a_lost_dispute() {
     let missing = server.get("/v1/disputes/du_nope", KEY).await;
     assert_eq!(missing.status, 404);
 }
+
+#[tokio::test]
+async fn microdeposits_not_verified_within_ten_days_revert_the_intent() {
+    let server = TestServer::start_fc().await;
+    let mut pairs = vec![
+        ("amount", "1000"),
+        ("currency", "usd"),
+        ("payment_method_types[]", "us_bank_account"),
+        ("payment_method_data[type]", "us_bank_account"),
+        (
+            "payment_method_data[us_bank_account][routing_number]",
+            "110000000",
+        ),
+        (
+            "payment_method_data[us_bank_account][account_number]",
+            "000123456789",
+        ),
+        (
+            "payment_method_data[us_bank_account][account_holder_type]",
+            "individual",
+        ),
+        ("payment_method_data[billing_details][name]", "Jenny Rosen"),
+        ("confirm", "true"),
+    ];
+    pairs.extend_from_slice(ACCEPTANCE);
+    let pi = post(&server, "/v1/payment_intents", &pairs).await;
+    let pi_id = pi["id"].as_str().expect("id").to_string();
+    pairs.retain(|(k, _)| !matches!(*k, "amount" | "currency"));
+    let si = post(&server, "/v1/setup_intents", &pairs).await;
+    let si_id = si["id"].as_str().expect("id").to_string();
+    let nine_days = server
+        .control("/_fcmock/clock", &json!({"advance_seconds": 9 * 86_400}))
+        .await;
+    assert_eq!(nine_days.status, 200, "{}", nine_days.text);
+    let waiting = get(&server, &format!("/v1/payment_intents/{pi_id}")).await;
+    assert_eq!(
+        waiting["status"], "requires_action",
+        "still within the window"
+    );
+    server
+        .control("/_fcmock/clock", &json!({"advance_seconds": 86_400}))
+        .await;
+    let pi = get(&server, &format!("/v1/payment_intents/{pi_id}")).await;
+    assert_eq!(pi["status"], "requires_payment_method", "{pi:#}");
+    assert_eq!(
+        pi["last_payment_error"]["code"],
+        "payment_method_microdeposit_verification_timeout"
+    );
+    assert!(pi["next_action"].is_null());
+    let si = get(&server, &format!("/v1/setup_intents/{si_id}")).await;
+    assert_eq!(si["status"], "requires_payment_method", "{si:#}");
+    let failed = get(&server, "/v1/events?type=setup_intent.setup_failed").await;
+    assert_eq!(failed["data"][0]["data"]["object"]["id"], si_id.as_str());
+    let late = server
+        .post(
+            &format!("/v1/payment_intents/{pi_id}/verify_microdeposits"),
+            KEY,
+            &form(&[("amounts[]", "32"), ("amounts[]", "45")]),
+        )
+        .await;
+    assert_eq!(late.status, 400, "too late: {}", late.text);
+}

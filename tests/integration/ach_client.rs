@@ -273,12 +273,7 @@ async fn the_client_secret_is_required_and_checked_for_a_publishable_key() {
             .await,
         "retrieve",
     );
-    for hidden in [
-        "customer",
-        "metadata",
-        "amount_received",
-        "latest_charge",
-    ] {
+    for hidden in ["customer", "metadata", "amount_received", "latest_charge"] {
         assert!(
             right.get(hidden).is_none(),
             "{hidden} is not publishable: {right:#}"

@@ -321,6 +321,7 @@ fn apply_confirm(
     match planned.verify {
         Verify::Instant => ach::start_debit(ctx.app, ns, id, cause),
         Verify::Microdeposits => {
+            ach::await_microdeposits(ctx.app, ns, id);
             crate::engine::emit(
                 ctx.app,
                 ns,

@@ -229,6 +229,7 @@ fn apply_confirm(
             si.status = IntentStatus::RequiresAction;
             si.next_action = Some(action);
             let object = snapshot(&*si);
+            ach::await_microdeposits(ctx.app, ns, id);
             emit(
                 ctx.app,
                 ns,
