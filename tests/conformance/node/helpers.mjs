@@ -241,7 +241,13 @@ export async function startReceiver(script = []) {
   return {
     url: `http://127.0.0.1:${port}/webhook`,
     received,
-    close: () => new Promise((resolve) => server.close(resolve)),
+    // close() alone waits for every open connection, and fcmock's webhook client keeps
+    // its keep-alive connections: end them too, or the test can hang at close.
+    close: () =>
+      new Promise((resolve) => {
+        server.close(resolve);
+        server.closeAllConnections();
+      }),
   };
 }
 
