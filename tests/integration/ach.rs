@@ -606,3 +606,89 @@ async fn microdeposits_not_verified_within_ten_days_revert_the_intent() {
         .await;
     assert_eq!(late.status, 400, "too late: {}", late.text);
 }
+
+#[tokio::test]
+async fn a_fault_on_confirm_or_on_verification_leaves_nothing_half_made() {
+    let server = TestServer::start_fc().await;
+    let (customer, account) = linked(&server).await;
+    let pi = post(
+        &server,
+        "/v1/payment_intents",
+        &[
+            ("amount", "1000"),
+            ("currency", "usd"),
+            ("customer", customer.as_str()),
+            ("payment_method_types[]", "us_bank_account"),
+        ],
+    )
+    .await;
+    let id = pi["id"].as_str().expect("id").to_string();
+    let path = format!("/v1/payment_intents/{id}/confirm");
+    let fault = server
+        .control(
+            "/_fcmock/faults",
+            &json!({"path_prefix": path, "status": 500}),
+        )
+        .await;
+    assert_eq!(fault.status, 200, "{}", fault.text);
+    let mut pairs = vec![
+        ("payment_method_data[type]", "us_bank_account"),
+        (
+            "payment_method_data[us_bank_account][financial_connections_account]",
+            account.as_str(),
+        ),
+        ("payment_method_data[billing_details][name]", "Jenny Rosen"),
+    ];
+    pairs.extend_from_slice(ACCEPTANCE);
+    let failed = server.post(&path, KEY, &form(&pairs)).await;
+    assert_eq!(failed.status, 500, "{}", failed.text);
+    let untouched = get(&server, &format!("/v1/payment_intents/{id}")).await;
+    assert_eq!(untouched["status"], "requires_payment_method");
+    assert!(untouched["latest_charge"].is_null());
+    let charges = get(&server, &format!("/v1/charges?payment_intent={id}")).await;
+    assert_eq!(charges["data"], json!([]));
+    let events = get(&server, "/v1/events?type=payment_intent.processing").await;
+    assert_eq!(events["data"], json!([]));
+    // The retry, with the fault used up, confirms once.
+    let confirmed = post(&server, &path, &pairs).await;
+    assert_eq!(confirmed["status"], "processing");
+    let charges = get(&server, &format!("/v1/charges?payment_intent={id}")).await;
+    assert_eq!(charges["data"].as_array().map(Vec::len), Some(1));
+
+    // A fault on verification leaves the microdeposits waiting, attempts uncounted.
+    let manual = {
+        let mut pairs = vec![
+            ("amount", "1000"),
+            ("currency", "usd"),
+            ("payment_method_types[]", "us_bank_account"),
+            ("payment_method_data[type]", "us_bank_account"),
+            (
+                "payment_method_data[us_bank_account][routing_number]",
+                "110000000",
+            ),
+            (
+                "payment_method_data[us_bank_account][account_number]",
+                "000123456789",
+            ),
+            ("payment_method_data[billing_details][name]", "Jenny Rosen"),
+            ("confirm", "true"),
+        ];
+        pairs.extend_from_slice(ACCEPTANCE);
+        post(&server, "/v1/payment_intents", &pairs).await
+    };
+    let manual = manual["id"].as_str().expect("id").to_string();
+    let verify = format!("/v1/payment_intents/{manual}/verify_microdeposits");
+    server
+        .control(
+            "/_fcmock/faults",
+            &json!({"path_prefix": verify, "status": 503}),
+        )
+        .await;
+    let amounts = [("amounts[]", "32"), ("amounts[]", "45")];
+    let failed = server.post(&verify, KEY, &form(&amounts)).await;
+    assert_eq!(failed.status, 503, "{}", failed.text);
+    let waiting = get(&server, &format!("/v1/payment_intents/{manual}")).await;
+    assert_eq!(waiting["status"], "requires_action");
+    let verified = post(&server, &verify, &amounts).await;
+    assert_eq!(verified["status"], "processing");
+}
