@@ -16,7 +16,7 @@ pub use refresh::{schedule_settle, settle_account, settle_all, settle_namespace,
 pub use session::{complete_session, Completion};
 
 use crate::app::App;
-use crate::model::event::{Event, EventData, EventRequest, EventTag};
+use crate::model::event::{Event, EventData, EventRequest, EventTag, Snapshot};
 use crate::store::Namespace;
 use crate::stripe::ids::IdKind;
 use serde_json::value::RawValue;
@@ -53,10 +53,11 @@ pub fn emit(
     app: &App,
     ns: &mut Namespace,
     event_type: &str,
-    object: Box<RawValue>,
+    object: impl Into<Snapshot>,
     previous: Option<Value>,
     cause: &Cause,
 ) {
+    let object = object.into();
     let mut event = Event {
         id: app.ids.next(IdKind::Event),
         object: EventTag,

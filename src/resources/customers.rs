@@ -13,6 +13,7 @@ use crate::model::customer::{
     CustomField, Customer, CustomerTag, DeletedCustomer, InvoiceSettings, RenderingOptions,
     Shipping,
 };
+use crate::model::event::Snapshot;
 use crate::model::Metadata;
 use crate::resources::events;
 use crate::resources::handler::{
@@ -201,9 +202,10 @@ pub fn create(ctx: &mut Ctx<'_>) -> HandlerResult {
     // A bad `expand[]` must refuse the request before anything is stored.
     ctx.check_expand(&customer)?;
     let cause = events::cause(ctx);
-    // Serialised before the lock: attaching changes the PaymentMethod, not the customer.
-    let object = engine::snapshot(&customer);
-    let stored = customer.clone();
+    // The event keeps this customer as it is now (serialised only when the event is read);
+    // the table gets a copy, which later updates change.
+    let customer = std::sync::Arc::new(customer);
+    let stored = Customer::clone(&customer);
     {
         let mut ns = ctx.ns.write();
         // Again under the write lock: the PaymentMethod may have been attached meanwhile.
@@ -211,9 +213,10 @@ pub fn create(ctx: &mut Ctx<'_>) -> HandlerResult {
         refs.attach(&mut ns, &customer.id);
         ns.customers
             .insert(customer.id.clone(), customer.created, stored);
+        let object = Snapshot::frozen(std::sync::Arc::clone(&customer));
         engine::emit(ctx.app, &mut ns, "customer.created", object, None, &cause);
     }
-    ctx.render(&customer)
+    ctx.render(&*customer)
 }
 
 fn new_customer(ctx: &Ctx<'_>) -> Customer {
@@ -251,6 +254,10 @@ pub fn retrieve(ctx: &mut Ctx<'_>, id: &str) -> HandlerResult {
     ctx.params(&[])?;
     let ns = ctx.ns.read();
     if let Some(customer) = ns.customers.get(id) {
+        if ctx.expand.is_empty() {
+            // Rendering without `expand[]` reads nothing else: no copy to release the lock.
+            return ctx.render(customer);
+        }
         let customer = customer.clone();
         drop(ns);
         return ctx.render(&customer);

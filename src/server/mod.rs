@@ -163,7 +163,7 @@ async fn handle<S: Service>(
         tls,
     };
     let declared_too_large = request
-        .header("content-length")
+        .header(&hyper::header::CONTENT_LENGTH)
         .and_then(|v| v.parse::<usize>().ok())
         .is_some_and(|len| len > max_body);
     let response = if declared_too_large {
@@ -196,6 +196,10 @@ async fn handle<S: Service>(
     };
     let mut out = hyper::Response::new(Full::new(response.body));
     *out.status_mut() = response.status;
+    if let Some(shared) = response.shared {
+        // A clone of a built map: no header hashed or inserted one by one.
+        *out.headers_mut() = shared.clone();
+    }
     out.headers_mut()
         .extend(response.headers.into_iter().map(|(k, v)| (Some(k), v)));
     Ok(out)
