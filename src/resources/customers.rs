@@ -206,16 +206,24 @@ pub fn create(ctx: &mut Ctx<'_>) -> HandlerResult {
     // the table gets a copy, which later updates change.
     let customer = std::sync::Arc::new(customer);
     let stored = Customer::clone(&customer);
-    {
+    let event = || {
+        let object = Snapshot::frozen(std::sync::Arc::clone(&customer));
+        engine::prepare(ctx.app, "customer.created", object, None, &cause)
+    };
+    // Without a PaymentMethod to attach (whose event comes first) the event is made before
+    // the write lock is taken, and the one it evicts is dropped after it is released.
+    let early = refs.is_empty().then(event);
+    let evicted = {
         let mut ns = ctx.ns.write();
         // Again under the write lock: the PaymentMethod may have been attached meanwhile.
         refs.check(&ns, &customer.id)?;
         refs.attach(&mut ns, &customer.id);
         ns.customers
             .insert(customer.id.clone(), customer.created, stored);
-        let object = Snapshot::frozen(std::sync::Arc::clone(&customer));
-        engine::emit(ctx.app, &mut ns, "customer.created", object, None, &cause);
-    }
+        let event = early.unwrap_or_else(event);
+        engine::record(ctx.app, &mut ns, event)
+    };
+    drop(evicted);
     ctx.render(&*customer)
 }
 
