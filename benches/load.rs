@@ -24,8 +24,12 @@
 //!   million customers, and the latency of a list page at that size.
 //! * `bare`: a minimal hyper 1.x http1 server on `127.0.0.1:$FCMOCK_BENCH_PORT`, on the same
 //!   runtime flavour (tokio multi-thread, default worker count) and with the same
-//!   connection settings as fcmock, answering every request `200` with a small fixed JSON
-//!   body.
+//!   connection settings as fcmock, answering every request `200` with a fixed customer
+//!   JSON (issue #19's baseline): the exact body fcmock answers the GET customer scenario
+//!   with (pretty JSON, ~0.9 kB), fetched once from the fcmock under test before the
+//!   rounds and handed over in `FCMOCK_BENCH_BODY`. Only `content-type` and hyper's own
+//!   headers, none of Stripe's. `FCMOCK_BENCH_BARE_BODY=small` brings back the 55-byte
+//!   body used before (tables in docs/performance.md up to 1ad6d4b), for comparison.
 //!
 //! Targets (CPU ratio vs bare hyper at 32 connections with default logging, start-up, idle
 //! RSS) are reported PASS/MISS but never fail the process: benchmarks are measured, not
@@ -40,7 +44,13 @@ use std::time::{Duration, Instant};
 const KEY: &str = "sk_test_bench";
 const ROLE_VAR: &str = "FCMOCK_BENCH_ROLE";
 const PORT_VAR: &str = "FCMOCK_BENCH_PORT";
-const BARE_BODY: &[u8] = br#"{"id":"cus_bench","object":"customer","livemode":false}"#;
+/// The bare server's body: the JSON text of fcmock's answer to the GET customer scenario,
+/// fetched from the fcmock under test before the rounds start.
+const BODY_VAR: &str = "FCMOCK_BENCH_BODY";
+/// `FCMOCK_BENCH_BARE_BODY=small` makes the bare server answer the 55-byte body the bench
+/// used before (tables in docs/performance.md up to 1ad6d4b), for comparison.
+const BARE_BODY_VAR: &str = "FCMOCK_BENCH_BARE_BODY";
+const SMALL_BODY: &str = r#"{"id":"cus_bench","object":"customer","livemode":false}"#;
 /// The namespace of the accounts list: exactly ten linked accounts.
 const ACCOUNTS_KEY: &str = "sk_test_bench_accounts";
 /// The namespace the million customers are imported into.
@@ -64,7 +74,8 @@ fn main() {
             .expect("FCMOCK_BENCH_PORT is set for the bare role")
             .parse()
             .expect("FCMOCK_BENCH_PORT is a port number");
-        bare::run(port);
+        let body = std::env::var(BODY_VAR).expect("FCMOCK_BENCH_BODY is set for the bare role");
+        bare::run(port, body);
         return;
     }
     orchestrate();
@@ -72,7 +83,6 @@ fn main() {
 
 /// The baseline: hyper's http1 server, nothing else.
 mod bare {
-    use super::BARE_BODY;
     use bytes::Bytes;
     use http_body_util::Full;
     use hyper::server::conn::http1;
@@ -81,16 +91,18 @@ mod bare {
     use std::convert::Infallible;
     use std::time::Duration;
 
-    /// Serves forever on `127.0.0.1:port`.
-    pub fn run(port: u16) {
+    /// Serves `body` forever on `127.0.0.1:port`.
+    pub fn run(port: u16, body: String) {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .enable_all()
             .build()
             .expect("a tokio runtime starts");
-        runtime.block_on(serve(port));
+        // Static for the process's life: a response shares it without a reference count.
+        let body: &'static [u8] = Box::leak(body.into_bytes().into_boxed_slice());
+        runtime.block_on(serve(port, body));
     }
 
-    async fn serve(port: u16) {
+    async fn serve(port: u16, body: &'static [u8]) {
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
             .await
             .expect("the bare server binds its port");
@@ -106,11 +118,11 @@ mod bare {
                 .keep_alive(true)
                 .serve_connection(
                     TokioIo::new(stream),
-                    service_fn(|_req| async {
+                    service_fn(move |_req| async move {
                         let response = hyper::Response::builder()
                             .status(200)
                             .header("content-type", "application/json")
-                            .body(Full::new(Bytes::from_static(BARE_BODY)))
+                            .body(Full::new(Bytes::from_static(body)))
                             .expect("a static response is valid");
                         Ok::<_, Infallible>(response)
                     }),
@@ -464,11 +476,12 @@ fn warm_up(server: &Server, scenario: &Scenario) {
     let _ = std::fs::remove_file(&script);
 }
 
-fn spawn_bare(port: u16) -> Server {
+fn spawn_bare(port: u16, body: &str) -> Server {
     let exe = std::env::current_exe().expect("the bench knows its own path");
     let child = Command::new(exe)
         .env(ROLE_VAR, "bare")
         .env(PORT_VAR, port.to_string())
+        .env(BODY_VAR, body)
         .stdin(Stdio::null())
         .spawn()
         .expect("the bare server starts");
@@ -699,9 +712,6 @@ fn orchestrate() {
         fcmock_binary().display()
     );
     let startup = startup_times();
-    let mut bare = spawn_bare(free_port());
-    wait_ready(bare.port, "/", Instant::now(), &mut bare.child);
-    let bare_scenario = scenario("bare hyper GET /", "GET", "/".into(), "", KEY, None, None);
     // fcmock with default logging (FCMOCK_LOG unset) and with FCMOCK_LOG=warn.
     let mut servers: Vec<Server> = [None, Some("warn")]
         .into_iter()
@@ -718,6 +728,19 @@ fn orchestrate() {
         .collect();
     let setups: Vec<Setup> = servers.iter().map(|s| setup(s.port)).collect();
     let all: Vec<Vec<Scenario>> = setups.iter().map(scenarios).collect();
+    let body = bare_body(servers[0].port, &setups[0].customer);
+    println!(
+        "bare hyper answers a fixed {}-byte JSON body ({})",
+        body.len(),
+        if body == SMALL_BODY {
+            "FCMOCK_BENCH_BARE_BODY=small: the old 55-byte body"
+        } else {
+            "fcmock's answer to the GET customer scenario, fetched once"
+        }
+    );
+    let mut bare = spawn_bare(free_port(), &body);
+    wait_ready(bare.port, "/", Instant::now(), &mut bare.child);
+    let bare_scenario = scenario("bare hyper GET /", "GET", "/".into(), "", KEY, None, None);
     warm_up(&bare, &bare_scenario);
     for (server, scenarios) in servers.iter().zip(&all) {
         scenarios.iter().for_each(|s| warm_up(server, s));
@@ -794,6 +817,30 @@ fn orchestrate() {
          ratio = CPU µs/request vs bare hyper at the same connection count, same round. \
          Targets (at 32 connections, default logging) are reported, not enforced."
     );
+}
+
+/// What the bare server answers: the exact JSON text fcmock renders for the customer the
+/// GET scenario reads (issue #19's baseline, "a bare hyper server answering a fixed customer
+/// JSON"), or the old 55-byte body with `FCMOCK_BENCH_BARE_BODY=small`.
+fn bare_body(port: u16, customer: &str) -> String {
+    if std::env::var(BARE_BODY_VAR).as_deref() == Ok("small") {
+        return SMALL_BODY.to_string();
+    }
+    let reply = http(
+        port,
+        KEY,
+        "GET",
+        &format!("/v1/customers/{customer}"),
+        "text/plain",
+        "",
+    )
+    .expect("the customer is read");
+    assert!(
+        reply.status == 200,
+        "GET customer answered {}",
+        reply.status
+    );
+    String::from_utf8(reply.body).expect("fcmock answers UTF-8 JSON")
 }
 
 fn verdict(pass: bool) -> &'static str {

@@ -26,8 +26,9 @@ pub struct Request {
 }
 
 impl Request {
-    /// A header's value, if present and valid UTF-8.
-    pub fn header(&self, name: &str) -> Option<&str> {
+    /// A header's value, if present and valid UTF-8. `name` is a `&str`, or a
+    /// [`HeaderName`] where the name is known in advance (no parsing per lookup).
+    pub fn header<K: hyper::header::AsHeaderName>(&self, name: K) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }
 }
@@ -39,6 +40,9 @@ pub struct Response {
     pub status: StatusCode,
     /// Headers (besides those hyper adds, such as `content-length`).
     pub headers: Vec<(HeaderName, HeaderValue)>,
+    /// Headers many responses share (Stripe's constant ones), built once: the server sends
+    /// them first, and [`Response::headers`] after them (a name in both takes the latter).
+    pub shared: Option<&'static HeaderMap>,
     /// The body.
     pub body: Bytes,
 }
@@ -53,6 +57,7 @@ impl Response {
                 HeaderValue::from_static(content_type),
             )],
             body: body.into(),
+            shared: None,
         }
     }
 

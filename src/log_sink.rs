@@ -5,6 +5,10 @@
 //! draining (a full pipe), writers wait, as they did writing to stderr themselves.
 //! [`FlushGuard`] writes out what is left when the binary stops.
 
+mod format;
+
+pub use format::RequestLines;
+
 use parking_lot::{Condvar, Mutex};
 use std::io::Write;
 use std::sync::Arc;

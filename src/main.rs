@@ -118,7 +118,11 @@ fn init_logging(format: LogFormat) -> fcmock::log_sink::FlushGuard {
         .with_writer(sink);
     match format {
         LogFormat::Json => builder.json().flatten_event(true).init(),
-        LogFormat::Text => builder.compact().init(),
+        LogFormat::Text => builder
+            .event_format(fcmock::log_sink::RequestLines::new(
+                tracing_subscriber::fmt::format().compact(),
+            ))
+            .init(),
     }
     guard
 }

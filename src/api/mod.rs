@@ -26,6 +26,10 @@ use hyper::Method;
 use std::panic::AssertUnwindSafe;
 use std::time::Instant;
 
+/// Header names read on every request, known in advance (not parsed per lookup).
+const STRIPE_VERSION: HeaderName = HeaderName::from_static("stripe-version");
+const IDEMPOTENCY_KEY: HeaderName = HeaderName::from_static("idempotency-key");
+
 /// The idempotency slot (namespace and key) a request occupies while it runs.
 struct Slot {
     namespace: String,
@@ -89,7 +93,7 @@ pub async fn handle(
     let started = Instant::now();
     // Authenticated once; an unknown route still answers 404 before a bad key's 401.
     let authenticated = auth::authenticate(
-        request.header("authorization"),
+        request.header(&hyper::header::AUTHORIZATION),
         app.settings.only_api_key.as_deref(),
     );
     let key = authenticated.as_ref().ok().map(|k| k.key.clone());
@@ -167,7 +171,7 @@ fn call(
         tls: false,
     };
     let authenticated = auth::authenticate(
-        request.header("authorization"),
+        request.header(&hyper::header::AUTHORIZATION),
         app.settings.only_api_key.as_deref(),
     );
     let version = app.settings.default_version;
@@ -201,7 +205,7 @@ fn call(
 /// refuses a version it does not know with this message and neither `param` nor `code`
 /// (observed in Stripe's answers quoted by stripity-stripe PR #613 and stripe-java #682).
 fn version(app: &App, request: &Request) -> ApiResult<ApiVersion> {
-    let Some(header) = request.header("stripe-version") else {
+    let Some(header) = request.header(&STRIPE_VERSION) else {
         return Ok(app.settings.default_version);
     };
     ApiVersion::parse(header)
@@ -294,7 +298,7 @@ fn idempotency(
     params: &ParamMap,
 ) -> ApiResult<Idempotency> {
     let key = (request.method == Method::POST)
-        .then(|| request.header("idempotency-key"))
+        .then(|| request.header(&IDEMPOTENCY_KEY))
         .flatten()
         .filter(|k| !k.is_empty());
     let Some(key) = key else {
@@ -396,8 +400,8 @@ fn refused(app: &App, refusal: Refusal, request_id: &str) -> Response {
     response.with_header(HeaderName::from_static("idempotency-key"), &slot.key)
 }
 
-/// Records a Stripe API request in the control API's request log. The query string is moved
-/// into the entry (the request is answered by now), not copied.
+/// Records a Stripe API request in the control API's request log. The path and query string
+/// are moved into the entry (the request is answered by now), not copied.
 fn log(
     app: &App,
     request: &mut Request,
@@ -415,11 +419,11 @@ fn log(
     app.control.requests.record(crate::qa::request_log::Entry {
         request_id,
         method: request.method.as_str(),
-        path: &request.path,
+        path: std::mem::take(&mut request.path),
         raw,
         status: response.status.as_u16(),
         api_key: key,
-        idempotency_key: request.header("idempotency-key"),
+        idempotency_key: request.header(&IDEMPOTENCY_KEY),
         created: app.clock.now(),
         duration_us: started.elapsed().as_micros() as u64,
         response: response.body.clone(),

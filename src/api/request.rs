@@ -11,6 +11,10 @@ use crate::stripe::params::ParamMap;
 use hyper::Method;
 use std::hash::{Hash, Hasher};
 
+/// `Stripe-Account`, known in advance (not parsed per lookup).
+const STRIPE_ACCOUNT: hyper::header::HeaderName =
+    hyper::header::HeaderName::from_static("stripe-account");
+
 /// Whether this key may call a route of this kind.
 pub fn check_access(key: &ApiKey, access: Access) -> ApiResult<()> {
     match (access, key.kind) {
@@ -44,7 +48,7 @@ pub fn namespace_for(
             .unwrap_or_else(|| key.key.clone()));
     }
     let stripe_account = match access {
-        Access::Secret | Access::Intent => request.header("stripe-account"),
+        Access::Secret | Access::Intent => request.header(&STRIPE_ACCOUNT),
         Access::Client => None,
     };
     let Some(account) = stripe_account.map(str::trim).filter(|a| !a.is_empty()) else {
@@ -85,7 +89,7 @@ fn shown_account(account: &str) -> String {
 pub fn decode_params(request: &Request) -> ApiResult<ParamMap> {
     if request.method == Method::POST && !request.body.is_empty() {
         let content_type = request
-            .header("content-type")
+            .header(&hyper::header::CONTENT_TYPE)
             .unwrap_or("application/x-www-form-urlencoded");
         let is_form = content_type
             .to_ascii_lowercase()

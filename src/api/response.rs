@@ -3,7 +3,7 @@
 use crate::app::App;
 use crate::http::Response;
 use crate::stripe::error::ApiError;
-use hyper::header::HeaderName;
+use hyper::header::{HeaderMap, HeaderName, HeaderValue};
 
 /// Renders a Stripe error response (with Stripe's headers added by the caller).
 pub fn error_response(
@@ -32,10 +32,9 @@ pub fn error_response(
     response
 }
 
-/// Adds the headers Stripe sends on every API response.
-pub fn with_stripe_headers(mut response: Response, request_id: &str, version: &str) -> Response {
-    // The constant headers are static values: this runs on every response.
-    const CONSTANT: [(&str, &str); 7] = [
+/// The headers Stripe sends on every API response, the same on each: built once.
+static CONSTANT: std::sync::LazyLock<HeaderMap> = std::sync::LazyLock::new(|| {
+    const HEADERS: [(&str, &str); 7] = [
         ("cache-control", "no-cache, no-store"),
         ("access-control-allow-origin", "*"),
         ("access-control-allow-credentials", "true"),
@@ -50,15 +49,25 @@ pub fn with_stripe_headers(mut response: Response, request_id: &str, version: &s
         ),
         ("access-control-max-age", "300"),
     ];
-    response.headers.reserve(CONSTANT.len() + 2);
-    response = response
-        .with_header(HeaderName::from_static("request-id"), request_id)
-        .with_header(HeaderName::from_static("stripe-version"), version);
-    for (name, value) in CONSTANT {
-        response.headers.push((
+    // Room for the per-response ones too, so the server's copy does not grow.
+    let mut map = HeaderMap::with_capacity(HEADERS.len() + 6);
+    for (name, value) in HEADERS {
+        map.insert(
             HeaderName::from_static(name),
-            hyper::header::HeaderValue::from_static(value),
-        ));
+            HeaderValue::from_static(value),
+        );
     }
+    map
+});
+
+const REQUEST_ID: HeaderName = HeaderName::from_static("request-id");
+const STRIPE_VERSION: HeaderName = HeaderName::from_static("stripe-version");
+
+/// Adds the headers Stripe sends on every API response: the constant ones shared, the
+/// request id and version of this one.
+pub fn with_stripe_headers(mut response: Response, request_id: &str, version: &str) -> Response {
+    response.shared = Some(&CONSTANT);
     response
+        .with_header(REQUEST_ID, request_id)
+        .with_header(STRIPE_VERSION, version)
 }

@@ -16,7 +16,7 @@ pub use refresh::{schedule_settle, settle_account, settle_all, settle_namespace,
 pub use session::{complete_session, Completion};
 
 use crate::app::App;
-use crate::model::event::{Event, EventData, EventRequest, EventTag};
+use crate::model::event::{Event, EventData, EventRequest, EventTag, Snapshot};
 use crate::store::Namespace;
 use crate::stripe::ids::IdKind;
 use serde_json::value::RawValue;
@@ -53,17 +53,32 @@ pub fn emit(
     app: &App,
     ns: &mut Namespace,
     event_type: &str,
-    object: Box<RawValue>,
+    object: impl Into<Snapshot>,
     previous: Option<Value>,
     cause: &Cause,
 ) {
-    let mut event = Event {
+    let event = prepare(app, event_type, object, previous, cause);
+    // Dropped here, under the caller's lock; [`record`] lets a caller drop it after.
+    let _evicted = record(app, ns, event);
+}
+
+/// An event made ready without the namespace: its id drawn, its fields filled. A caller
+/// that holds nothing else may prepare it before taking the namespace's write lock, and
+/// [`record`] it under the lock.
+pub fn prepare(
+    app: &App,
+    event_type: &str,
+    object: impl Into<Snapshot>,
+    previous: Option<Value>,
+    cause: &Cause,
+) -> Event {
+    Event {
         id: app.ids.next(IdKind::Event),
         object: EventTag,
         api_version: app.settings.default_version.to_string(),
         created: app.clock.now(),
         data: EventData {
-            object,
+            object: object.into(),
             previous_attributes: previous,
         },
         livemode: false,
@@ -73,8 +88,14 @@ pub fn emit(
             idempotency_key: cause.idempotency_key.clone(),
         },
         event_type: event_type.to_string(),
-    };
+    }
+}
+
+/// Stores a prepared event in the namespace and enqueues its webhook deliveries. Returns
+/// the oldest event it evicted, for the caller to drop once the lock is released.
+#[must_use = "the evicted event is returned to be dropped outside the lock"]
+pub fn record(app: &App, ns: &mut Namespace, mut event: Event) -> Option<Event> {
     // Only enqueues (sets `pending_webhooks`); delivery happens off the namespace lock.
     app.webhooks.dispatch(&app.store, ns, &mut event);
-    ns.insert_event(event);
+    ns.insert_event(event)
 }

@@ -97,8 +97,8 @@ pub struct Entry<'a> {
     pub request_id: &'a str,
     /// HTTP method.
     pub method: &'a str,
-    /// Path.
-    pub path: &'a str,
+    /// Path (moved in: the request is answered).
+    pub path: String,
     /// The raw form parameters (query string or body).
     pub raw: bytes::Bytes,
     /// Response status.
@@ -121,7 +121,7 @@ impl RequestLog {
         let logged = LoggedRequest {
             request_id: entry.request_id.to_string(),
             method: entry.method.to_string(),
-            path: entry.path.to_string(),
+            path: entry.path,
             params: Value::Null,
             raw: entry.raw,
             status: entry.status,

@@ -13,6 +13,7 @@ use crate::model::customer::{
     CustomField, Customer, CustomerTag, DeletedCustomer, InvoiceSettings, RenderingOptions,
     Shipping,
 };
+use crate::model::event::Snapshot;
 use crate::model::Metadata;
 use crate::resources::events;
 use crate::resources::handler::{
@@ -201,19 +202,29 @@ pub fn create(ctx: &mut Ctx<'_>) -> HandlerResult {
     // A bad `expand[]` must refuse the request before anything is stored.
     ctx.check_expand(&customer)?;
     let cause = events::cause(ctx);
-    // Serialised before the lock: attaching changes the PaymentMethod, not the customer.
-    let object = engine::snapshot(&customer);
-    let stored = customer.clone();
-    {
+    // The event keeps this customer as it is now (serialised only when the event is read);
+    // the table gets a copy, which later updates change.
+    let customer = std::sync::Arc::new(customer);
+    let stored = Customer::clone(&customer);
+    let event = || {
+        let object = Snapshot::frozen(std::sync::Arc::clone(&customer));
+        engine::prepare(ctx.app, "customer.created", object, None, &cause)
+    };
+    // Without a PaymentMethod to attach (whose event comes first) the event is made before
+    // the write lock is taken, and the one it evicts is dropped after it is released.
+    let early = refs.is_empty().then(event);
+    let evicted = {
         let mut ns = ctx.ns.write();
         // Again under the write lock: the PaymentMethod may have been attached meanwhile.
         refs.check(&ns, &customer.id)?;
         refs.attach(&mut ns, &customer.id);
         ns.customers
             .insert(customer.id.clone(), customer.created, stored);
-        engine::emit(ctx.app, &mut ns, "customer.created", object, None, &cause);
-    }
-    ctx.render(&customer)
+        let event = early.unwrap_or_else(event);
+        engine::record(ctx.app, &mut ns, event)
+    };
+    drop(evicted);
+    ctx.render(&*customer)
 }
 
 fn new_customer(ctx: &Ctx<'_>) -> Customer {
@@ -251,6 +262,10 @@ pub fn retrieve(ctx: &mut Ctx<'_>, id: &str) -> HandlerResult {
     ctx.params(&[])?;
     let ns = ctx.ns.read();
     if let Some(customer) = ns.customers.get(id) {
+        if ctx.expand.is_empty() {
+            // Rendering without `expand[]` reads nothing else: no copy to release the lock.
+            return ctx.render(customer);
+        }
         let customer = customer.clone();
         drop(ns);
         return ctx.render(&customer);

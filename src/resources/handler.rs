@@ -284,7 +284,8 @@ impl<'a> Ctx<'a> {
     /// Renders an object (or list) as the response, applying `expand[]`, in the shape the
     /// request's API version sees.
     ///
-    /// The namespace lock must not be held by the caller: expansion reads the store.
+    /// The namespace lock must not be held by the caller when the request expands something:
+    /// expansion reads the store. Without `expand[]` nothing else is read.
     pub fn render<T: Serialize>(&self, object: &T) -> HandlerResult {
         self.render_at(object, false)
     }

@@ -38,6 +38,20 @@ fn table() -> &'static [Compiled] {
     })
 }
 
+/// The compiled routes by their number of segments: a request is compared only with
+/// patterns of its own length (in table order, so ties resolve as in [`table`]).
+fn by_length() -> &'static [Vec<&'static Compiled>] {
+    static BY_LENGTH: OnceLock<Vec<Vec<&'static Compiled>>> = OnceLock::new();
+    BY_LENGTH.get_or_init(|| {
+        let longest = table().iter().map(|c| c.segments.len()).max().unwrap_or(0);
+        let mut groups: Vec<Vec<&'static Compiled>> = vec![Vec::new(); longest + 1];
+        for compiled in table() {
+            groups[compiled.segments.len()].push(compiled);
+        }
+        groups
+    })
+}
+
 /// A route found for a request, with the ids taken from its path.
 pub struct Matched<'p> {
     /// The route.
@@ -53,7 +67,8 @@ pub fn resolve<'p>(method: &str, path: &[&'p str]) -> Option<Matched<'p>> {
     if path.iter().any(|s| s.is_empty()) {
         return None;
     }
-    let best = table()
+    let best = by_length()
+        .get(path.len())?
         .iter()
         .filter(|c| c.route.method == method && matches(c, path))
         .max_by_key(|c| c.literals)?;

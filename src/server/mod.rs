@@ -163,7 +163,7 @@ async fn handle<S: Service>(
         tls,
     };
     let declared_too_large = request
-        .header("content-length")
+        .header(&hyper::header::CONTENT_LENGTH)
         .and_then(|v| v.parse::<usize>().ok())
         .is_some_and(|len| len > max_body);
     let response = if declared_too_large {
@@ -174,18 +174,18 @@ async fn handle<S: Service>(
     } else {
         // A body that stops arriving (shorter than its Content-Length) must not hold the
         // connection forever: it gets the same time as the headers.
-        match tokio::time::timeout(body_timeout, Limited::new(body, max_body).collect()).await {
-            Ok(Ok(collected)) => {
+        match read_body(body, max_body, body_timeout).await {
+            Some(Ok(collected)) => {
                 request.body = collected.to_bytes();
                 service.call(request).await
             }
-            Ok(Err(e)) => {
+            Some(Err(e)) => {
                 let too_large = e
                     .downcast_ref::<http_body_util::LengthLimitError>()
                     .is_some();
                 service.body_error(request, too_large)
             }
-            Err(_) => {
+            None => {
                 let mut response = service.body_error(request, false);
                 response
                     .headers
@@ -196,7 +196,29 @@ async fn handle<S: Service>(
     };
     let mut out = hyper::Response::new(Full::new(response.body));
     *out.status_mut() = response.status;
+    if let Some(shared) = response.shared {
+        // A clone of a built map: no header hashed or inserted one by one.
+        *out.headers_mut() = shared.clone();
+    }
     out.headers_mut()
         .extend(response.headers.into_iter().map(|(k, v)| (Some(k), v)));
     Ok(out)
+}
+
+/// What reading a body gave: the body, or hyper's or the size limit's error.
+type BodyRead = Result<http_body_util::Collected<Bytes>, Box<dyn std::error::Error + Send + Sync>>;
+
+/// A request body in full, at most `max_body` bytes; `None` when it stopped arriving for
+/// `limit`. A body that came with the headers (the usual small form) is taken at the
+/// first poll, without arming a timer; only one still on its way gets the timeout.
+async fn read_body(body: Incoming, max_body: usize, limit: Duration) -> Option<BodyRead> {
+    let mut collect = std::pin::pin!(Limited::new(body, max_body).collect());
+    let first = std::future::poll_fn(|cx| {
+        std::task::Poll::Ready(std::future::Future::poll(collect.as_mut(), cx))
+    })
+    .await;
+    match first {
+        std::task::Poll::Ready(read) => Some(read),
+        std::task::Poll::Pending => tokio::time::timeout(limit, collect).await.ok(),
+    }
 }

@@ -191,13 +191,19 @@ impl Namespace {
     }
 
     /// Records an event, dropping the oldest beyond [`EVENT_HISTORY`].
-    pub fn insert_event(&mut self, event: Event) {
+    ///
+    /// Returns the event it evicted, if any, so that the caller can drop it after releasing
+    /// the namespace's lock.
+    pub fn insert_event(&mut self, event: Event) -> Option<Event> {
         self.events.insert(event.id.clone(), event.created, event);
+        let mut evicted = None;
         while self.events.len() > EVENT_HISTORY {
-            if self.events.remove_oldest().is_none() {
-                break;
+            match self.events.remove_oldest() {
+                Some(oldest) => evicted = Some(oldest),
+                None => break,
             }
         }
+        evicted
     }
 
     /// Rebuilds the secondary indexes from the tables (after loading a saved state).

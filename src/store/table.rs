@@ -92,13 +92,20 @@ impl<T> Default for Table<T> {
 impl<T> Table<T> {
     /// Inserts an object under `id`, sorted by `sort_time`; returns its sort key.
     pub fn insert(&mut self, id: String, sort_time: i64, value: T) -> SortKey {
-        if let Some((old_key, _)) = self.rows.get(&id) {
-            self.order.remove(&old_key.clone());
-        }
         let key = (sort_time, self.next_seq);
         self.next_seq += 1;
-        self.order.insert(key, id.clone());
-        self.rows.insert(id, (key, Box::new(value)));
+        // One hash of the id, whether it is new or replaces a row.
+        match self.rows.entry(id) {
+            std::collections::hash_map::Entry::Occupied(mut row) => {
+                self.order.remove(&row.get().0);
+                self.order.insert(key, row.key().clone());
+                row.insert((key, Box::new(value)));
+            }
+            std::collections::hash_map::Entry::Vacant(row) => {
+                self.order.insert(key, row.key().clone());
+                row.insert((key, Box::new(value)));
+            }
+        }
         key
     }
 
@@ -132,8 +139,8 @@ impl<T> Table<T> {
 
     /// Removes and returns the object with the oldest sort key.
     pub fn remove_oldest(&mut self) -> Option<T> {
-        let id = self.order.values().next()?.clone();
-        self.remove(&id)
+        let (_, id) = self.order.pop_first()?;
+        self.rows.remove(&id).map(|(_, value)| *value)
     }
 
     /// How many objects the table holds.
