@@ -5,7 +5,9 @@
 #
 #   * a table, one row per scenario and variant, each driven by `wrk -t1 -c8` or `-c32
 #     -d2s --latency` on 127.0.0.1 (after one unmeasured warm-up of each scenario), 3 rounds:
-#       bare hyper 1.x server, GET /             (the baseline, at 8 and 32 connections)
+#       bare hyper 1.x server, GET /             (the baseline, at 8 and 32 connections,
+#                                                 answering a fixed customer JSON: the body
+#                                                 fcmock renders for the GET customer row)
 #       fcmock GET  /v1/customers/{id}
 #       fcmock POST /v1/customers
 #       fcmock POST /v1/financial_connections/sessions
