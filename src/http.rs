@@ -52,10 +52,15 @@ impl Response {
     pub fn new(status: u16, content_type: &'static str, body: impl Into<Bytes>) -> Self {
         Response {
             status: StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-            headers: vec![(
-                hyper::header::CONTENT_TYPE,
-                HeaderValue::from_static(content_type),
-            )],
+            // Room for the request id, version and idempotency key an API answer adds.
+            headers: {
+                let mut headers = Vec::with_capacity(4);
+                headers.push((
+                    hyper::header::CONTENT_TYPE,
+                    HeaderValue::from_static(content_type),
+                ));
+                headers
+            },
             body: body.into(),
             shared: None,
         }

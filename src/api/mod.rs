@@ -410,9 +410,11 @@ fn log(
     key: Option<&str>,
     started: std::time::Instant,
 ) {
-    // The raw form: decoded only when the log is read.
+    // The raw form: decoded only when the log is read. Copied, not shared: the body is a
+    // slice of the connection's read buffer, and a log entry holding it would make hyper
+    // allocate a fresh buffer (8 KiB and up) for the next request on that connection.
     let raw = if request.method == Method::POST && !request.body.is_empty() {
-        request.body.clone()
+        bytes::Bytes::copy_from_slice(&request.body)
     } else {
         bytes::Bytes::from(std::mem::take(&mut request.query))
     };

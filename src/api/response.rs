@@ -49,13 +49,19 @@ static CONSTANT: std::sync::LazyLock<HeaderMap> = std::sync::LazyLock::new(|| {
         ),
         ("access-control-max-age", "300"),
     ];
-    // Room for the per-response ones too, so the server's copy does not grow.
-    let mut map = HeaderMap::with_capacity(HEADERS.len() + 6);
+    let mut map = HeaderMap::with_capacity(HEADERS.len() + 3);
     for (name, value) in HEADERS {
         map.insert(
             HeaderName::from_static(name),
             HeaderValue::from_static(value),
         );
+    }
+    // Places for the three every answer brings (its content type, request id and version):
+    // the server's copy of this map then takes them in place instead of growing (a copy has
+    // no spare room). Every response given this map sets all three; a name the response
+    // sets replaces the map's value.
+    for name in [hyper::header::CONTENT_TYPE, REQUEST_ID, STRIPE_VERSION] {
+        map.insert(name, HeaderValue::from_static(""));
     }
     map
 });

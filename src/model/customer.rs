@@ -1,6 +1,6 @@
 //! The Customer: the account holder of most Financial Connections sessions.
 
-use super::{object_tag, Address, Metadata};
+use super::{object_tag, Address, Metadata, Rendered};
 use crate::model::HasId;
 use serde::{Deserialize, Serialize};
 
@@ -68,6 +68,9 @@ pub struct Customer {
     pub tax_exempt: String,
     /// Test clock id (never set by fcmock).
     pub test_clock: Option<String>,
+    /// This customer's response body, kept once a read rendered it (see [`Rendered`]).
+    #[serde(skip)]
+    pub rendered: Rendered,
 }
 
 /// `invoice_settings` of a customer.

@@ -128,6 +128,60 @@ pub trait HasId {
     fn id(&self) -> &str;
 }
 
+/// A shared object (a table row an event also holds) has its object's id.
+impl<T: HasId> HasId for std::sync::Arc<T> {
+    fn id(&self) -> &str {
+        (**self).id()
+    }
+}
+
+/// An object's rendered response body (Stripe's pretty JSON in the newest shape, nothing
+/// expanded), kept with the object so reading it again copies bytes instead of serialising
+/// it again (issue #19: rendering is the largest part of a read).
+///
+/// Sound only for an object nobody changes in place: a table row behind an `Arc` that an
+/// update replaces. A copy starts empty (an update clones the object, then changes it),
+/// and so does a loaded one; it is never compared and never serialised.
+#[derive(Default)]
+pub struct Rendered(std::sync::OnceLock<Box<[u8]>>);
+
+impl Rendered {
+    /// The body, rendering and keeping it on first use.
+    pub fn get_or_render<E>(
+        &self,
+        render: impl FnOnce() -> Result<Vec<u8>, E>,
+    ) -> Result<Vec<u8>, E> {
+        if let Some(body) = self.0.get() {
+            return Ok(body.to_vec());
+        }
+        let body = render()?;
+        let _ = self.0.set(body.clone().into_boxed_slice());
+        Ok(body)
+    }
+}
+
+impl Clone for Rendered {
+    fn clone(&self) -> Self {
+        Rendered::default()
+    }
+}
+
+impl PartialEq for Rendered {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl std::fmt::Debug for Rendered {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.get().is_some() {
+            "Rendered(kept)"
+        } else {
+            "Rendered(none)"
+        })
+    }
+}
+
 /// `metadata`: string keys to string values, in the order they were set.
 pub type Metadata = serde_json::Map<String, serde_json::Value>;
 

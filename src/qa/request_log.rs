@@ -134,10 +134,16 @@ impl RequestLog {
             response: bounded(entry.response),
         };
         let mut entries = self.entries.lock();
-        if entries.len() >= CAPACITY {
-            entries.pop_front();
-        }
+        let evicted = if entries.len() >= CAPACITY {
+            entries.pop_front()
+        } else {
+            None
+        };
         entries.push_back(logged);
+        drop(entries);
+        // Freeing the oldest entry (cold memory, several allocations) happens after the
+        // lock is released: other requests log meanwhile.
+        drop(evicted);
     }
 
     /// The newest `limit` requests matching the filters, newest last.

@@ -14,7 +14,7 @@ use crate::model::customer::{
     Shipping,
 };
 use crate::model::event::Snapshot;
-use crate::model::Metadata;
+use crate::model::{Metadata, Rendered};
 use crate::resources::events;
 use crate::resources::handler::{
     Ctx, Handler, HandlerResult, Include, ObjectKind, Resource, Route,
@@ -202,10 +202,10 @@ pub fn create(ctx: &mut Ctx<'_>) -> HandlerResult {
     // A bad `expand[]` must refuse the request before anything is stored.
     ctx.check_expand(&customer)?;
     let cause = events::cause(ctx);
-    // The event keeps this customer as it is now (serialised only when the event is read);
-    // the table gets a copy, which later updates change.
+    // The table and the event share this customer: an update replaces the table's `Arc`,
+    // so the event keeps the customer as it is now (serialised only when it is read).
     let customer = std::sync::Arc::new(customer);
-    let stored = Customer::clone(&customer);
+    let stored = std::sync::Arc::clone(&customer);
     let event = || {
         let object = Snapshot::frozen(std::sync::Arc::clone(&customer));
         engine::prepare(ctx.app, "customer.created", object, None, &cause)
@@ -254,6 +254,7 @@ fn new_customer(ctx: &Ctx<'_>) -> Customer {
         shipping: None,
         tax_exempt: "none".to_string(),
         test_clock: None,
+        rendered: Rendered::default(),
     }
 }
 
@@ -263,8 +264,9 @@ pub fn retrieve(ctx: &mut Ctx<'_>, id: &str) -> HandlerResult {
     let ns = ctx.ns.read();
     if let Some(customer) = ns.customers.get(id) {
         if ctx.expand.is_empty() {
-            // Rendering without `expand[]` reads nothing else: no copy to release the lock.
-            return ctx.render(customer);
+            // Rendering without `expand[]` reads nothing else: no copy to release the lock,
+            // and the body rendered for an earlier read is reused.
+            return ctx.render_kept(&**customer, &customer.rendered);
         }
         let customer = customer.clone();
         drop(ns);
@@ -288,7 +290,7 @@ pub fn update(ctx: &mut Ctx<'_>, id: &str) -> HandlerResult {
         .read()
         .customers
         .get(id)
-        .cloned()
+        .map(|stored| Customer::clone(stored))
         .ok_or_else(|| ApiError::no_such_in_path("customer", id))?;
     let before = serde_json::to_value(&customer).unwrap_or_default();
     apply(&mut customer, &p)?;
@@ -301,7 +303,7 @@ pub fn update(ctx: &mut Ctx<'_>, id: &str) -> HandlerResult {
     let mut ns = ctx.ns.write();
     refs.check(&ns, id)?;
     if let Some(stored) = ns.customers.get_mut(id) {
-        *stored = customer;
+        *stored = std::sync::Arc::new(customer);
         // Stripe sends `customer.updated` only when a field changed.
         if let Some(previous) = events::previous_attributes(&before, &after) {
             engine::emit(
@@ -331,7 +333,7 @@ pub fn delete(ctx: &mut Ctx<'_>, id: &str) -> HandlerResult {
         let object = engine::snapshot(&customer);
         engine::emit(ctx.app, &mut ns, "customer.deleted", object, None, &cause);
         let deleted = DeletedCustomer {
-            id: customer.id,
+            id: customer.id.clone(),
             object: CustomerTag,
             deleted: true,
         };

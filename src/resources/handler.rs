@@ -3,6 +3,7 @@
 //! [`crate::resources`] is built from these declarations; the API front door routes through it.
 
 use crate::app::App;
+use crate::model::Rendered;
 use crate::store::{Namespace, SharedNamespace};
 use crate::stripe::error::{ApiError, ApiResult};
 use crate::stripe::expand::{self, Resolver};
@@ -290,6 +291,24 @@ impl<'a> Ctx<'a> {
         self.render_at(object, false)
     }
 
+    /// Renders a stored object as [`Ctx::render`] does, reusing the body `kept` holds when
+    /// the request asks for the stored shape (newest version, nothing expanded) — the only
+    /// rendering that depends on nothing but the object.
+    pub fn render_kept<T: Serialize>(&self, object: &T, kept: &Rendered) -> HandlerResult {
+        if !self.as_stored(false) {
+            return self.render(object);
+        }
+        Ok(Reply {
+            status: 200,
+            body: kept.get_or_render(|| pretty(object)).map_err(internal)?,
+        })
+    }
+
+    /// Whether the request sees objects exactly as they serialise.
+    fn as_stored(&self, holds_events: bool) -> bool {
+        self.expand.is_empty() && !holds_events && self.version.is_newest_shape()
+    }
+
     /// Renders events (or a list of them): each in the shape of the version it was created
     /// at, whatever the request's version.
     pub fn render_events<T: Serialize>(&self, object: &T) -> HandlerResult {
@@ -297,8 +316,7 @@ impl<'a> Ctx<'a> {
     }
 
     fn render_at<T: Serialize>(&self, object: &T, holds_events: bool) -> HandlerResult {
-        let as_stored = self.expand.is_empty() && !holds_events && self.version.is_newest_shape();
-        let body = if as_stored {
+        let body = if self.as_stored(holds_events) {
             pretty(object)
         } else {
             let mut value = serde_json::to_value(object).map_err(internal)?;

@@ -30,7 +30,7 @@ pub const EVENT_HISTORY: usize = 10_000;
 #[serde(default)]
 pub struct Namespace {
     /// Customers, newest first.
-    pub customers: Table<Customer>,
+    pub customers: Table<Arc<Customer>>,
     /// Deleted customers (Stripe still answers a retrieve of them with the deleted stub).
     pub deleted_customers: Table<DeletedCustomer>,
     /// Connect accounts.

@@ -58,6 +58,70 @@ async fn retrieving_a_customer_returns_the_created_object() {
     assert_eq!(response.json, created);
 }
 
+/// A read keeps the customer's rendered body (issue #19); an update, a delete and an older
+/// API version must never see it.
+#[tokio::test]
+async fn a_read_after_an_update_or_delete_shows_the_change_not_an_earlier_body() {
+    let server = TestServer::start().await;
+    let created = server.create_customer(JENNY).await;
+    let id = created["id"].as_str().expect("customers have ids");
+    let path = format!("/v1/customers/{id}");
+    for _ in 0..2 {
+        assert_eq!(server.get(&path, KEY).await.json, created);
+    }
+
+    let updated = server
+        .post(
+            &path,
+            KEY,
+            &form(&[("name", "Jenny R."), ("metadata[plan]", "team")]),
+        )
+        .await;
+    assert_eq!(updated.status, 200, "{}", updated.text);
+    let read = server.get(&path, KEY).await;
+    assert_eq!(read.json["name"], "Jenny R.");
+    assert_eq!(read.json["metadata"]["plan"], "team");
+    assert_eq!(read.json, updated.json);
+    assert_eq!(
+        read.text, updated.text,
+        "the same bytes as the update's answer"
+    );
+
+    let expanded = server
+        .get(
+            &format!("{path}?expand[]=invoice_settings.default_payment_method"),
+            KEY,
+        )
+        .await;
+    assert_eq!(expanded.json["name"], "Jenny R.");
+
+    let auth = format!("Bearer {KEY}");
+    let older = server
+        .request(
+            hyper::Method::GET,
+            &path,
+            &[("authorization", &auth), ("stripe-version", "2024-06-20")],
+            "",
+        )
+        .await;
+    assert_eq!(older.status, 200, "{}", older.text);
+    assert!(
+        older.json.get("business_name").is_none(),
+        "2024-06-20 has no business_name: {}",
+        older.text
+    );
+    assert!(server
+        .get(&path, KEY)
+        .await
+        .json
+        .get("business_name")
+        .is_some());
+
+    server.delete(&path, KEY).await;
+    let gone = server.get(&path, KEY).await;
+    assert_eq!(gone.json["deleted"], true, "{}", gone.text);
+}
+
 #[tokio::test]
 async fn retrieving_an_unknown_customer_returns_404_resource_missing() {
     let server = TestServer::start().await;

@@ -60,16 +60,20 @@ pub fn search(ctx: &mut Ctx<'_>) -> HandlerResult {
         let cursor = after.as_deref().map_or(Cursor::Start, Cursor::After);
         let found = ns
             .customers
-            .page(cursor, limit, |c| query.matches(c))
+            .page(cursor, limit, |c| query.matches(&**c))
             .map_err(|_| search::invalid_page(page.unwrap_or_default()))?;
         let last = found
             .has_more
             .then(|| found.items.last().map(|c| c.id.clone()))
             .flatten();
-        let data: Vec<Customer> = found.items.into_iter().cloned().collect();
+        let data: Vec<Customer> = found
+            .items
+            .into_iter()
+            .map(|c| Customer::clone(c))
+            .collect();
         let mut result = SearchResult::new(data, last.as_deref(), URL);
         if with_total {
-            let total = ns.customers.iter().filter(|c| query.matches(*c)).count();
+            let total = ns.customers.iter().filter(|c| query.matches(&***c)).count();
             result.total_count = Some(total as u64);
         }
         result
