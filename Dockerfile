@@ -7,6 +7,8 @@ COPY src ./src
 COPY fixtures ./fixtures
 COPY openapi ./openapi
 COPY benches ./benches
+# jemalloc's build (tikv-jemalloc-sys) runs make, which the slim image lacks.
+RUN apt-get update && apt-get install -y --no-install-recommends make && rm -rf /var/lib/apt/lists/*
 RUN cargo build --release --locked --bin fcmock
 
 # Runtime stage: a small image with only the binary, running as a non-root user.

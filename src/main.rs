@@ -4,6 +4,12 @@ use clap::Parser;
 use fcmock::config::{Command, Config, LogFormat};
 use std::process::ExitCode;
 
+/// jemalloc: per-thread caches that keep the two workers of a 2-core runner from waiting on
+/// each other's frees, the largest cost glibc's malloc added to a request (issue #19).
+#[cfg(not(target_env = "msvc"))]
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let config = Config::parse();
