@@ -3,6 +3,7 @@
 use clap::Parser;
 use fcmock::config::{Command, Config, LogFormat};
 use std::process::ExitCode;
+use tracing_subscriber::filter::Targets;
 
 /// jemalloc: per-thread caches that keep the two workers of a 2-core runner from waiting on
 /// each other's frees, the largest cost glibc's malloc added to a request (issue #19).
@@ -114,20 +115,34 @@ fn prepare(
 /// Logs to stderr through [`fcmock::log_sink`], so no request waits on a write; the guard
 /// writes out what is still buffered.
 fn init_logging(format: LogFormat) -> fcmock::log_sink::FlushGuard {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("FCMOCK_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     use std::io::IsTerminal;
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    // `FCMOCK_LOG`: a level (`warn`) or `target=level` directives (`info,hyper=debug`);
+    // unset or unreadable, `info`. A static filter: nothing to evaluate per span, and no
+    // regular-expression engine to build at start-up (issue #19: start-up and idle RSS).
+    let filter = std::env::var("FCMOCK_LOG")
+        .ok()
+        .and_then(|directives| directives.parse::<Targets>().ok())
+        .unwrap_or_else(|| Targets::new().with_default(tracing::Level::INFO));
     let (sink, guard) = fcmock::log_sink::LogSink::stderr();
     let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
+        .with_max_level(tracing::Level::TRACE)
         .with_ansi(std::io::stderr().is_terminal())
         .with_writer(sink);
     match format {
-        LogFormat::Json => builder.json().flatten_event(true).init(),
+        LogFormat::Json => builder
+            .json()
+            .flatten_event(true)
+            .finish()
+            .with(filter)
+            .init(),
         LogFormat::Text => builder
             .event_format(fcmock::log_sink::RequestLines::new(
                 tracing_subscriber::fmt::format().compact(),
             ))
+            .finish()
+            .with(filter)
             .init(),
     }
     guard
