@@ -18,8 +18,9 @@ pub struct Customer {
     pub id: String,
     /// Always `"customer"`.
     pub object: CustomerTag,
-    /// Billing address.
-    pub address: Option<Address>,
+    /// Billing address. Boxed, as are the other rarely set nested hashes: every stored
+    /// customer is new memory, and most never have one (see `docs/performance.md`).
+    pub address: Option<Box<Address>>,
     /// Balance in cents applied to the next invoice.
     pub balance: i64,
     /// The customer's business name (since `2025-09-30.clover`).
@@ -40,7 +41,7 @@ pub struct Customer {
     /// Free-form description.
     pub description: Option<String>,
     /// Active discount (never set by fcmock).
-    pub discount: Option<serde_json::Value>,
+    pub discount: Option<Box<serde_json::Value>>,
     /// Email address.
     pub email: Option<String>,
     /// The customer's individual name (since `2025-09-30.clover`).
@@ -63,14 +64,39 @@ pub struct Customer {
     /// Preferred locales.
     pub preferred_locales: Vec<String>,
     /// Shipping details.
-    pub shipping: Option<Shipping>,
+    pub shipping: Option<Box<Shipping>>,
     /// `none`, `exempt` or `reverse`.
-    pub tax_exempt: String,
+    pub tax_exempt: TaxExempt,
     /// Test clock id (never set by fcmock).
     pub test_clock: Option<String>,
     /// This customer's response body, kept once a read rendered it (see [`Rendered`]).
     #[serde(skip)]
     pub rendered: Rendered,
+}
+
+/// `tax_exempt` of a customer: Stripe's three values, `none` when not set.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TaxExempt {
+    /// Not exempt (Stripe's default).
+    #[default]
+    None,
+    /// Exempt from tax.
+    Exempt,
+    /// Reverse charge.
+    Reverse,
+}
+
+impl TaxExempt {
+    /// The value a request names (the spec's enum has been checked already); an empty or
+    /// unknown value is `none`, as an emptied `tax_exempt` is on Stripe.
+    pub fn parse(value: &str) -> Self {
+        match value {
+            "exempt" => Self::Exempt,
+            "reverse" => Self::Reverse,
+            _ => Self::None,
+        }
+    }
 }
 
 /// `invoice_settings` of a customer.

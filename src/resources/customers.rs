@@ -11,7 +11,7 @@ mod search;
 use crate::engine;
 use crate::model::customer::{
     CustomField, Customer, CustomerTag, DeletedCustomer, InvoiceSettings, RenderingOptions,
-    Shipping,
+    Shipping, TaxExempt,
 };
 use crate::model::event::Snapshot;
 use crate::model::{Metadata, Rendered};
@@ -252,7 +252,7 @@ fn new_customer(ctx: &Ctx<'_>) -> Customer {
         phone: None,
         preferred_locales: Vec::new(),
         shipping: None,
-        tax_exempt: "none".to_string(),
+        tax_exempt: TaxExempt::None,
         test_clock: None,
         rendered: Rendered::default(),
     }
@@ -398,7 +398,7 @@ fn apply(c: &mut Customer, p: &ParamMap) -> Result<(), ApiError> {
     for (key, value) in p.iter() {
         let s = value.as_str();
         match key {
-            "address" => c.address = value.as_map().map(address),
+            "address" => c.address = value.as_map().map(|m| Box::new(address(m))),
             "balance" => c.balance = p.int(key).unwrap_or(c.balance),
             "business_name" => c.business_name = s.and_then(text),
             "individual_name" => c.individual_name = s.and_then(text),
@@ -416,13 +416,15 @@ fn apply(c: &mut Customer, p: &ParamMap) -> Result<(), ApiError> {
             "phone" => c.phone = s.and_then(text),
             "preferred_locales" => c.preferred_locales = p.strings(key),
             "shipping" => {
-                c.shipping = value.as_map().map(|m| Shipping {
-                    address: m.map("address").map(address).unwrap_or_default(),
-                    name: m.str("name").unwrap_or_default().to_string(),
-                    phone: m.str("phone").and_then(text),
+                c.shipping = value.as_map().map(|m| {
+                    Box::new(Shipping {
+                        address: m.map("address").map(address).unwrap_or_default(),
+                        name: m.str("name").unwrap_or_default().to_string(),
+                        phone: m.str("phone").and_then(text),
+                    })
                 })
             }
-            "tax_exempt" => c.tax_exempt = s.and_then(text).unwrap_or_else(|| "none".to_string()),
+            "tax_exempt" => c.tax_exempt = TaxExempt::parse(s.unwrap_or_default()),
             _ => {}
         }
     }

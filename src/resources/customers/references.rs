@@ -159,7 +159,7 @@ pub fn include(ns: &Namespace, id: &str, field: &str) -> Option<Value> {
             "livemode": false,
             "settings": {"reconciliation_mode": "automatic", "using_merchant_default": true},
         }),
-        "tax" => tax(customer.address.as_ref()),
+        "tax" => tax(customer.address.as_deref()),
         _ => return None,
     })
 }
