@@ -5,6 +5,7 @@
 //! keys never wait for each other, and critical sections stay short (look up or change, then
 //! release before rendering). The locks are never held across an `.await`.
 
+pub mod hash;
 pub mod return_targets;
 pub mod table;
 
@@ -16,9 +17,10 @@ use crate::model::payment_method::PaymentMethod;
 use crate::model::payments::{Bookkeeping, Charge, Dispute, Mandate, PaymentIntent, SetupIntent};
 use crate::model::token::Token;
 use crate::model::webhook_endpoint::WebhookEndpoint;
+use hash::HashMap;
 use parking_lot::RwLock;
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use table::{KeySet, Table};
 
@@ -300,10 +302,14 @@ impl Store {
 
     /// Remembers which namespace a session (by id and by client secret) belongs to.
     pub fn index_session(&self, secret: &str, namespace: &str, session: &str) {
+        // Every string is copied before the store-wide lock is taken.
         let entry = (namespace.to_string(), session.to_string());
+        let (by_secret, by_id) = (
+            (secret.to_string(), entry.clone()),
+            (session.to_string(), entry),
+        );
         let mut index = self.client_secrets.write();
-        index.insert(secret.to_string(), entry.clone());
-        index.insert(session.to_string(), entry);
+        index.extend([by_secret, by_id]);
     }
 
     /// Forgets a session's index entries (its create was refused).
@@ -384,8 +390,8 @@ impl Store {
 
     /// Replaces all state with `namespaces`.
     pub fn import(&self, namespaces: BTreeMap<String, Namespace>) {
-        let mut secrets = HashMap::new();
-        let mut intents = HashMap::new();
+        let mut secrets = hash::new_map();
+        let mut intents = hash::new_map();
         let map = namespaces
             .into_iter()
             .map(|(k, mut ns)| {

@@ -7,9 +7,10 @@
 //! with the number of stored objects. Secondary indexes (per account, per customer) are
 //! [`KeySet`]s of the same keys and page the same way.
 
+use super::hash::HashMap;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Bound;
 
 /// Sort time (Unix seconds) and insertion counter.
@@ -82,7 +83,7 @@ pub struct Table<T> {
 impl<T> Default for Table<T> {
     fn default() -> Self {
         Table {
-            rows: HashMap::new(),
+            rows: HashMap::default(),
             order: BTreeMap::new(),
             next_seq: 0,
         }

@@ -8,6 +8,7 @@
 
 use super::error::ApiError;
 use super::params::{Param, ParamMap};
+use std::borrow::Cow;
 
 /// How deep `a[b][c]…` may nest before the request is refused (Stripe's own objects nest
 /// at most five levels; anything deeper is a malformed or hostile request).
@@ -47,14 +48,22 @@ pub fn decode(input: &[u8]) -> Result<ParamMap, ApiError> {
         if key.is_empty() {
             continue;
         }
-        insert(&mut root, &key, value)?;
+        insert(&mut root, &key, value.into_owned())?;
     }
     Ok(root)
 }
 
 /// Percent-decodes one component, treating `+` as a space as forms do. Invalid escapes
 /// are refused rather than passed through, so a typo never silently becomes data.
-fn percent_decode(raw: &[u8]) -> Result<String, ApiError> {
+///
+/// Most components (every key an official library sends, most values) hold neither `%`
+/// nor `+`: those are borrowed from the input (already checked to be UTF-8), not copied.
+fn percent_decode(raw: &[u8]) -> Result<Cow<'_, str>, ApiError> {
+    if !raw.iter().any(|b| matches!(b, b'%' | b'+')) {
+        return std::str::from_utf8(raw)
+            .map(Cow::Borrowed)
+            .map_err(|_| not_utf8());
+    }
     let mut out = Vec::with_capacity(raw.len());
     let mut i = 0;
     while i < raw.len() {
@@ -79,44 +88,78 @@ fn percent_decode(raw: &[u8]) -> Result<String, ApiError> {
         }
         i += 1;
     }
-    String::from_utf8(out).map_err(|_| {
-        ApiError::invalid_request("A request parameter is not valid UTF-8 after decoding.")
-    })
+    String::from_utf8(out)
+        .map(Cow::Owned)
+        .map_err(|_| not_utf8())
+}
+
+fn not_utf8() -> ApiError {
+    ApiError::invalid_request("A request parameter is not valid UTF-8 after decoding.")
+}
+
+/// The segments of one parameter name, on the stack (a name nests at most [`MAX_DEPTH`]
+/// levels, so no request allocates to split its names).
+struct Segments<'a> {
+    segs: [&'a str; MAX_DEPTH + 1],
+    len: usize,
+}
+
+impl<'a> Segments<'a> {
+    fn one(head: &'a str) -> Self {
+        let mut segs = [""; MAX_DEPTH + 1];
+        segs[0] = head;
+        Segments { segs, len: 1 }
+    }
+
+    /// Appends a segment; `false` when the name is already [`MAX_DEPTH`] levels deep.
+    fn push(&mut self, seg: &'a str) -> bool {
+        match self.segs.get_mut(self.len) {
+            Some(slot) => {
+                *slot = seg;
+                self.len += 1;
+                true
+            }
+            None => false,
+        }
+    }
+
+    fn as_slice(&self) -> &[&'a str] {
+        &self.segs[..self.len]
+    }
 }
 
 /// Splits `a[b][]` into `["a", "b", ""]`. Text after an unclosed bracket is an error.
-fn segments(key: &str) -> Result<Vec<&str>, ApiError> {
+fn segments(key: &str) -> Result<Segments<'_>, ApiError> {
     if key.len() > MAX_KEY_LEN {
         return Err(ApiError::invalid_request("A parameter name is too long."));
     }
     let invalid = || ApiError::invalid_request(format!("Invalid parameter name: {key}"));
     let (head, mut rest) = match key.find('[') {
         Some(i) => (&key[..i], &key[i..]),
-        None => return Ok(vec![key]),
+        None => return Ok(Segments::one(key)),
     };
     if head.is_empty() {
         return Err(invalid());
     }
-    let mut segs = vec![head];
+    let mut segs = Segments::one(head);
     while !rest.is_empty() {
         if !rest.starts_with('[') {
             return Err(invalid());
         }
         let close = rest.find(']').ok_or_else(invalid)?;
-        segs.push(&rest[1..close]);
+        if !segs.push(&rest[1..close]) {
+            return Err(ApiError::invalid_request(format!(
+                "Parameter {key} is nested too deeply (at most {MAX_DEPTH} levels)."
+            )));
+        }
         rest = &rest[close + 1..];
-    }
-    if segs.len() > MAX_DEPTH + 1 {
-        return Err(ApiError::invalid_request(format!(
-            "Parameter {key} is nested too deeply (at most {MAX_DEPTH} levels)."
-        )));
     }
     Ok(segs)
 }
 
 fn insert(root: &mut ParamMap, key: &str, value: String) -> Result<(), ApiError> {
     let segs = segments(key)?;
-    insert_at(root, &segs, 0, value)
+    insert_at(root, segs.as_slice(), 0, value)
 }
 
 /// Inserts `value` under `segs[pos..]` into `map`. Recursion keeps each level's borrow

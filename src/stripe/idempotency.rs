@@ -9,9 +9,10 @@
 //! cache is bounded so a long CI run cannot grow it without limit.
 
 use super::error::{ApiError, ErrorType};
+use crate::store::hash::HashMap;
 use bytes::Bytes;
 use parking_lot::Mutex;
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 
 /// How long a key is remembered, in mock seconds (Stripe: "at least 24 hours").
 pub const TTL_SECONDS: i64 = 24 * 60 * 60;
@@ -70,7 +71,7 @@ impl IdempotencyCache {
     pub fn new(capacity: usize) -> Self {
         IdempotencyCache {
             inner: Mutex::new(Inner {
-                entries: HashMap::new(),
+                entries: HashMap::default(),
                 order: VecDeque::new(),
                 capacity,
             }),

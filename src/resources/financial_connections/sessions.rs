@@ -290,10 +290,13 @@ fn claim_scenario(ctx: &Ctx<'_>, session: &Session) -> Option<ScenarioFixture> {
 /// Stores and indexes the session, plays an `auto_complete` scenario at once, and returns
 /// the session as it then stands.
 fn store(ctx: &Ctx<'_>, session: Session) -> Result<SessionWire, ApiError> {
-    let mut ns = ctx.ns.write();
+    // Indexed before the namespace is locked: the store-wide index has its own lock (and
+    // grows, rehashing, as sessions accumulate), and no client knows the new secret or id
+    // before this request answers, so nothing can look it up in between.
     ctx.app
         .store
         .index_session(&session.client_secret, &ctx.namespace, &session.id);
+    let mut ns = ctx.ns.write();
     let Some(scripted) = session.scripted.clone().filter(|s| s.auto_complete) else {
         // Nothing changes it once stored: render it as it goes in, without a copy.
         let wire = session_object(&ns, &session);
