@@ -101,6 +101,18 @@ fn log_request(
     let mut stack = StackText::default();
     let shown = key.map(|key| stack.show(crate::stripe::auth::Masked(key)));
     let micros = started.elapsed().as_micros() as u64;
+    let api_key = shown.as_deref().unwrap_or("-");
+    let line = crate::log_sink::RequestLine {
+        method: method.as_str(),
+        path,
+        status: response.status.as_u16(),
+        duration_us: micros,
+        request_id,
+        api_key,
+    };
+    if crate::log_sink::write_request_line(&line) {
+        return;
+    }
     tracing::info!(
         target: "fcmock::request",
         method = %method,
@@ -108,7 +120,7 @@ fn log_request(
         status = response.status.as_u16(),
         duration_us = micros,
         request_id,
-        api_key = shown.as_deref().unwrap_or("-"),
+        api_key,
         "request"
     );
 }

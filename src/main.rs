@@ -126,9 +126,14 @@ fn init_logging(format: LogFormat) -> fcmock::log_sink::FlushGuard {
         .and_then(|directives| directives.parse::<Targets>().ok())
         .unwrap_or_else(|| Targets::new().with_default(tracing::Level::INFO));
     let (sink, guard) = fcmock::log_sink::LogSink::stderr();
+    let ansi = std::io::stderr().is_terminal();
+    if matches!(format, LogFormat::Text) && !ansi {
+        // The per-request line skips tracing's dispatch; its bytes are the compact format's.
+        sink.take_request_lines();
+    }
     let builder = tracing_subscriber::fmt()
         .with_max_level(tracing::Level::TRACE)
-        .with_ansi(std::io::stderr().is_terminal())
+        .with_ansi(ansi)
         .with_writer(sink);
     match format {
         LogFormat::Json => builder

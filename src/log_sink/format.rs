@@ -67,6 +67,88 @@ where
     }
 }
 
+/// Runs `f` with this thread's line buffer, emptied.
+pub(super) fn with_line<R>(f: impl FnOnce(&mut String) -> R) -> R {
+    LINE.with(|line| {
+        let mut line = line.borrow_mut();
+        line.clear();
+        f(&mut line)
+    })
+}
+
+/// The fields of the per-request line (`dispatch::log_request`), in its order.
+#[derive(Debug, Clone, Copy)]
+pub struct RequestLine<'a> {
+    /// The HTTP method.
+    pub method: &'a str,
+    /// The request's path.
+    pub path: &'a str,
+    /// The answer's status code.
+    pub status: u16,
+    /// Microseconds from the request's arrival to its answer.
+    pub duration_us: u64,
+    /// The request id the answer carries.
+    pub request_id: &'a str,
+    /// The masked API key, or `-`.
+    pub api_key: &'a str,
+}
+
+impl RequestLine<'_> {
+    /// The compact format's text for this line, as `tracing::info!(target: "fcmock::request",
+    /// method = %…, path, status, duration_us, request_id, api_key, "request")` gives it
+    /// outside any span without colours; `false` (the line half written) when a string
+    /// value holds a character `Debug` would escape.
+    pub fn format(&self, line: &mut String) -> bool {
+        let plain = [self.path, self.request_id, self.api_key]
+            .iter()
+            .all(|value| is_plain(value));
+        // `%method` is written by `Display`: any token is written as it is.
+        if !plain || !timestamp(line) {
+            return false;
+        }
+        line.push_str("  INFO ");
+        line.push_str(REQUEST_TARGET);
+        line.push_str(": request method=");
+        line.push_str(self.method);
+        line.push_str(" path=\"");
+        line.push_str(self.path);
+        line.push_str("\" status=");
+        push_decimal(line, self.status.into());
+        line.push_str(" duration_us=");
+        push_decimal(line, self.duration_us);
+        line.push_str(" request_id=\"");
+        line.push_str(self.request_id);
+        line.push_str("\" api_key=\"");
+        line.push_str(self.api_key);
+        line.push_str("\"\n");
+        true
+    }
+}
+
+/// Text `Debug` leaves as it is: printable ASCII other than `"` and `\`.
+fn is_plain(value: &str) -> bool {
+    value
+        .bytes()
+        .all(|b| (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\')
+}
+
+/// `value` in decimal, as `Display` writes it.
+fn push_decimal(line: &mut String, value: u64) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    let mut rest = value;
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    // ASCII digits only.
+    line.push_str(std::str::from_utf8(&digits[at..]).unwrap_or_default());
+}
+
 /// The compact format's line for `event`, or `false` if it holds something this does not
 /// copy exactly (then the caller formats it the ordinary way).
 fn fast_line(line: &mut String, event: &tracing::Event<'_>) -> bool {
@@ -183,10 +265,7 @@ impl Fields<'_> {
 impl Visit for Fields<'_> {
     fn record_str(&mut self, field: &Field, value: &str) {
         // `Debug` leaves printable ASCII other than `"` and `\` as it is.
-        let plain = value
-            .bytes()
-            .all(|b| (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\');
-        if !plain || field.name() == "message" {
+        if !is_plain(value) || field.name() == "message" {
             self.exact = false;
             return;
         }
@@ -283,6 +362,43 @@ mod tests {
         }
         let text = String::from_utf8(out.0.lock().clone()).expect("log lines are UTF-8");
         text.lines().map(str::to_string).collect()
+    }
+
+    #[test]
+    fn a_request_line_written_directly_is_the_compact_formats_bytes() {
+        let slow = captured(false);
+        let mut direct = Vec::new();
+        for (path, key) in [
+            ("/v1/customers/cus_123", "sk_test_*ench"),
+            ("/v1/say \"hi\"\\", "-"),
+            ("/v1/caf\u{e9}\n", "-"),
+        ] {
+            let request = RequestLine {
+                method: hyper::Method::POST.as_str(),
+                path,
+                status: 200,
+                duration_us: 321,
+                request_id: "req_abc",
+                api_key: key,
+            };
+            let mut line = String::new();
+            direct.push(request.format(&mut line).then_some(line));
+        }
+        // Only the plain line is written directly; the others go through tracing.
+        assert!(direct[1].is_none() && direct[2].is_none(), "{direct:?}");
+        let line = direct[0]
+            .take()
+            .expect("a plain request line is written directly");
+        let (time, rest) = line.split_once(' ').expect("a timestamp");
+        let (slow_time, slow_rest) = slow[0].split_once(' ').expect("a timestamp");
+        assert_eq!(rest, format!("{slow_rest}\n"));
+        assert_eq!(time.len(), slow_time.len(), "{time} vs {slow_time}");
+        let mut big = String::new();
+        push_decimal(&mut big, u64::MAX);
+        assert_eq!(big, u64::MAX.to_string());
+        let mut zero = String::new();
+        push_decimal(&mut zero, 0);
+        assert_eq!(zero, "0");
     }
 
     #[test]

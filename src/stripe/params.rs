@@ -296,35 +296,74 @@ fn validate_map(
     path: &[&str],
     version: ApiVersion,
 ) -> Result<(), ApiError> {
-    let unknown: Vec<String> = map
-        .0
-        .iter()
-        .filter(|(key, _)| {
-            !spec
-                .iter()
-                .any(|f| f.name == key && f.versions.know(version))
-        })
-        .map(|(key, _)| name_of(path, key))
-        .collect();
+    // Which parameter each declared field is (its index in `map`), found in one pass over
+    // the parameters rather than a search of them per declared field.
+    let mut sent = vec![None; spec.len()];
+    let mut unknown = Vec::new();
+    for (at, (key, _)) in map.0.iter().enumerate() {
+        let mut declared = false;
+        for (slot, field) in sent.iter_mut().zip(spec) {
+            if field.name == key && field.versions.know(version) {
+                *slot = Some(at);
+                declared = true;
+            }
+        }
+        if !declared {
+            unknown.push(name_of(path, key));
+        }
+    }
     if !unknown.is_empty() {
         return Err(ApiError::unknown_parameters(&unknown));
     }
-    for field in spec.iter().filter(|f| f.versions.know(version)) {
-        match map.get_mut(field.name) {
-            None if field.required => {
+    // In the spec's order: the first missing or invalid field is the error.
+    for (field, at) in spec.iter().zip(sent) {
+        match at {
+            None if field.required && field.versions.know(version) => {
                 return Err(ApiError::missing_parameter(&name_of(path, field.name)));
             }
             None => {}
-            Some(value) => validate_value(value, field, &name_path(path, field.name), version)?,
+            Some(at) => {
+                let value = &mut map.0[at].1;
+                validate_value(value, field, &name_path(path, field.name), version)?
+            }
         }
     }
     Ok(())
 }
 
-fn name_path<'a>(path: &[&'a str], key: &'a str) -> Vec<&'a str> {
-    let mut p = path.to_vec();
-    p.push(key);
-    p
+/// `path` and then `key`: on the stack for a name of ordinary depth, as every parameter
+/// that is validated gets one.
+fn name_path<'a>(path: &[&'a str], key: &'a str) -> NamePath<'a> {
+    let len = path.len();
+    if len >= NamePath::ON_STACK {
+        return NamePath::Heap(path.iter().copied().chain([key]).collect());
+    }
+    let mut segs = [""; NamePath::ON_STACK];
+    segs[..len].copy_from_slice(path);
+    segs[len] = key;
+    NamePath::Stack(segs, len + 1)
+}
+
+/// A parameter's name as segments (`["account_holder", "type"]`).
+enum NamePath<'a> {
+    Stack([&'a str; NamePath::ON_STACK], usize),
+    Heap(Vec<&'a str>),
+}
+
+impl NamePath<'_> {
+    /// Deeper than any name the form decoder lets through, indexes included.
+    const ON_STACK: usize = super::form::MAX_DEPTH + 4;
+}
+
+impl<'a> std::ops::Deref for NamePath<'a> {
+    type Target = [&'a str];
+
+    fn deref(&self) -> &[&'a str] {
+        match self {
+            NamePath::Stack(segs, len) => &segs[..*len],
+            NamePath::Heap(segs) => segs,
+        }
+    }
 }
 
 fn name_of(path: &[&str], key: &str) -> String {
