@@ -59,8 +59,13 @@ impl std::fmt::Display for Masked<'_> {
         let tail_start = count.saturating_sub(4).max(prefix_len);
         let byte_at = |n: usize| key.char_indices().nth(n).map_or(key.len(), |(i, _)| i);
         f.write_str(&key[..byte_at(prefix_len)])?;
-        for _ in prefix_len..tail_start {
-            f.write_str("*")?;
+        // A live-format key hides ~95 characters: written a run at a time, not one by one.
+        const STARS: &str = "****************************************************************";
+        let mut hidden = tail_start.saturating_sub(prefix_len);
+        while hidden > 0 {
+            let run = hidden.min(STARS.len());
+            f.write_str(&STARS[..run])?;
+            hidden -= run;
         }
         f.write_str(&key[byte_at(tail_start)..])
     }
@@ -189,6 +194,9 @@ mod tests {
     fn keys_are_masked_except_the_last_four() {
         assert_eq!(mask("sk_test_1234567890"), "sk_test_******7890");
         assert_eq!(mask("abc"), "abc");
+        // A live-length key: more hidden characters than one run of stars.
+        let long = format!("sk_test_{}wxyz", "a".repeat(95));
+        assert_eq!(mask(&long), format!("sk_test_{}wxyz", "*".repeat(95)));
         assert_eq!(mask("sk_test_aé123é"), "sk_test_**123é");
     }
 

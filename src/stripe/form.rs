@@ -24,13 +24,14 @@ pub fn decode(input: &[u8]) -> Result<ParamMap, ApiError> {
     if input.is_empty() {
         return Ok(root);
     }
-    if std::str::from_utf8(input).is_err() {
+    let Ok(input) = std::str::from_utf8(input) else {
         return Err(ApiError::invalid_request(
             "The request body or query string is not valid UTF-8. Stripe's API takes UTF-8 \
              form-encoded parameters.",
         ));
-    }
-    for (count, pair) in input.split(|b| *b == b'&').enumerate() {
+    };
+    // Split as text: `&` and `=` are ASCII, so every piece is itself valid UTF-8.
+    for (count, pair) in input.split('&').enumerate() {
         if pair.is_empty() {
             continue;
         }
@@ -39,10 +40,7 @@ pub fn decode(input: &[u8]) -> Result<ParamMap, ApiError> {
                 "Too many parameters: a request may carry at most {MAX_PARAMS}."
             )));
         }
-        let (raw_key, raw_value) = match pair.iter().position(|b| *b == b'=') {
-            Some(i) => (&pair[..i], &pair[i + 1..]),
-            None => (pair, &b""[..]),
-        };
+        let (raw_key, raw_value) = pair.split_once('=').unwrap_or((pair, ""));
         let key = percent_decode(raw_key)?;
         let value = percent_decode(raw_value)?;
         if key.is_empty() {
@@ -58,11 +56,11 @@ pub fn decode(input: &[u8]) -> Result<ParamMap, ApiError> {
 ///
 /// Most components (every key an official library sends, most values) hold neither `%`
 /// nor `+`: those are borrowed from the input (already checked to be UTF-8), not copied.
-fn percent_decode(raw: &[u8]) -> Result<Cow<'_, str>, ApiError> {
-    if !raw.iter().any(|b| matches!(b, b'%' | b'+')) {
-        return std::str::from_utf8(raw)
-            .map(Cow::Borrowed)
-            .map_err(|_| not_utf8());
+fn percent_decode(text: &str) -> Result<Cow<'_, str>, ApiError> {
+    let raw = text.as_bytes();
+    // `contains` of one byte scans a word at a time.
+    if !raw.contains(&b'%') && !raw.contains(&b'+') {
+        return Ok(Cow::Borrowed(text));
     }
     let mut out = Vec::with_capacity(raw.len());
     let mut i = 0;
