@@ -117,8 +117,8 @@ fn log_request(
         target: "fcmock::request",
         method = %method,
         path,
-        status = response.status.as_u16(),
-        duration_us = micros,
+        status = line.status,
+        duration_us = line.duration_us,
         request_id,
         api_key,
         "request"

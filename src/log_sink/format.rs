@@ -54,11 +54,7 @@ where
             && event.metadata().target() == REQUEST_TARGET
             && ctx.event_scope().is_none();
         if plain {
-            let written = LINE.with(|line| {
-                let mut line = line.borrow_mut();
-                line.clear();
-                fast_line(&mut line, event).then(|| writer.write_str(&line))
-            });
+            let written = with_line(|line| fast_line(line, event).then(|| writer.write_str(line)));
             if let Some(result) = written {
                 return result;
             }

@@ -10,8 +10,3 @@
 
 /// A `HashMap` keyed with foldhash.
 pub type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
-
-/// A new, empty [`HashMap`].
-pub fn new_map<K, V>() -> HashMap<K, V> {
-    HashMap::default()
-}

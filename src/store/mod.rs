@@ -304,10 +304,8 @@ impl Store {
     pub fn index_session(&self, secret: &str, namespace: &str, session: &str) {
         // Every string is copied before the store-wide lock is taken.
         let entry = (namespace.to_string(), session.to_string());
-        let (by_secret, by_id) = (
-            (secret.to_string(), entry.clone()),
-            (session.to_string(), entry),
-        );
+        let by_secret = (secret.to_string(), entry.clone());
+        let by_id = (session.to_string(), entry);
         let mut index = self.client_secrets.write();
         index.extend([by_secret, by_id]);
     }
@@ -390,8 +388,8 @@ impl Store {
 
     /// Replaces all state with `namespaces`.
     pub fn import(&self, namespaces: BTreeMap<String, Namespace>) {
-        let mut secrets = hash::new_map();
-        let mut intents = hash::new_map();
+        let mut secrets = HashMap::default();
+        let mut intents = HashMap::default();
         let map = namespaces
             .into_iter()
             .map(|(k, mut ns)| {

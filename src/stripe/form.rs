@@ -95,34 +95,51 @@ fn not_utf8() -> ApiError {
     ApiError::invalid_request("A request parameter is not valid UTF-8 after decoding.")
 }
 
-/// The segments of one parameter name, on the stack (a name nests at most [`MAX_DEPTH`]
-/// levels, so no request allocates to split its names).
-struct Segments<'a> {
-    segs: [&'a str; MAX_DEPTH + 1],
-    len: usize,
+/// A parameter's name as segments (`a[b][]` is `["a", "b", ""]`), on the stack for a name
+/// of ordinary depth: every parameter decoded and every one validated
+/// (`params::validate`) gets one.
+pub(super) enum Segments<'a> {
+    Stack([&'a str; Segments::ON_STACK], usize),
+    Heap(Vec<&'a str>),
 }
 
 impl<'a> Segments<'a> {
-    fn one(head: &'a str) -> Self {
-        let mut segs = [""; MAX_DEPTH + 1];
-        segs[0] = head;
-        Segments { segs, len: 1 }
+    /// Room for any name [`decode`] accepts, and the one segment past it that refuses it.
+    const ON_STACK: usize = MAX_DEPTH + 2;
+
+    /// `path`, then `last`.
+    pub(super) fn joined(path: &[&'a str], last: &'a str) -> Self {
+        let mut segs = Segments::Stack([""; Segments::ON_STACK], 0);
+        for seg in path.iter().copied().chain([last]) {
+            segs.push(seg);
+        }
+        segs
     }
 
-    /// Appends a segment; `false` when the name is already [`MAX_DEPTH`] levels deep.
-    fn push(&mut self, seg: &'a str) -> bool {
-        match self.segs.get_mut(self.len) {
-            Some(slot) => {
-                *slot = seg;
-                self.len += 1;
-                true
+    fn push(&mut self, seg: &'a str) {
+        match self {
+            Segments::Stack(segs, len) if *len < segs.len() => {
+                segs[*len] = seg;
+                *len += 1;
             }
-            None => false,
+            Segments::Stack(segs, len) => {
+                let mut heap = segs[..*len].to_vec();
+                heap.push(seg);
+                *self = Segments::Heap(heap);
+            }
+            Segments::Heap(segs) => segs.push(seg),
         }
     }
+}
 
-    fn as_slice(&self) -> &[&'a str] {
-        &self.segs[..self.len]
+impl<'a> std::ops::Deref for Segments<'a> {
+    type Target = [&'a str];
+
+    fn deref(&self) -> &[&'a str] {
+        match self {
+            Segments::Stack(segs, len) => &segs[..*len],
+            Segments::Heap(segs) => segs,
+        }
     }
 }
 
@@ -134,30 +151,31 @@ fn segments(key: &str) -> Result<Segments<'_>, ApiError> {
     let invalid = || ApiError::invalid_request(format!("Invalid parameter name: {key}"));
     let (head, mut rest) = match key.find('[') {
         Some(i) => (&key[..i], &key[i..]),
-        None => return Ok(Segments::one(key)),
+        None => return Ok(Segments::joined(&[], key)),
     };
     if head.is_empty() {
         return Err(invalid());
     }
-    let mut segs = Segments::one(head);
+    let mut segs = Segments::joined(&[], head);
     while !rest.is_empty() {
         if !rest.starts_with('[') {
             return Err(invalid());
         }
         let close = rest.find(']').ok_or_else(invalid)?;
-        if !segs.push(&rest[1..close]) {
-            return Err(ApiError::invalid_request(format!(
-                "Parameter {key} is nested too deeply (at most {MAX_DEPTH} levels)."
-            )));
-        }
+        segs.push(&rest[1..close]);
         rest = &rest[close + 1..];
+    }
+    if segs.len() > MAX_DEPTH + 1 {
+        return Err(ApiError::invalid_request(format!(
+            "Parameter {key} is nested too deeply (at most {MAX_DEPTH} levels)."
+        )));
     }
     Ok(segs)
 }
 
 fn insert(root: &mut ParamMap, key: &str, value: String) -> Result<(), ApiError> {
     let segs = segments(key)?;
-    insert_at(root, segs.as_slice(), 0, value)
+    insert_at(root, &segs, 0, value)
 }
 
 /// Inserts `value` under `segs[pos..]` into `map`. Recursion keeps each level's borrow
@@ -292,6 +310,20 @@ mod tests {
             assert!(decode(bad.as_bytes()).is_err(), "{bad} should be refused");
         }
         assert!(decode(&[0xff, b'=', b'1']).is_err());
+    }
+
+    #[test]
+    fn segments_past_the_stack_move_to_the_heap_in_order() {
+        let names: Vec<String> = (0..Segments::ON_STACK + 3)
+            .map(|i| format!("s{i}"))
+            .collect();
+        let path: Vec<&str> = names.iter().map(String::as_str).collect();
+        let (last, head) = path.split_last().expect("names");
+        let segs = Segments::joined(head, last);
+        assert!(matches!(segs, Segments::Heap(_)));
+        assert_eq!(&*segs, &path[..]);
+        let deep = format!("a{}=1", "[b]".repeat(3 * MAX_DEPTH));
+        assert!(decode(deep.as_bytes()).is_err());
     }
 
     #[test]

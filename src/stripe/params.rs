@@ -7,7 +7,7 @@
 //! rely on the types the spec promised.
 
 use super::error::ApiError;
-use super::form::render_name;
+use super::form::{render_name, Segments};
 use crate::model::WireEnum;
 use crate::stripe::versions::{ApiVersion, Change};
 
@@ -324,50 +324,15 @@ fn validate_map(
             None => {}
             Some(at) => {
                 let value = &mut map.0[at].1;
-                validate_value(value, field, &name_path(path, field.name), version)?
+                validate_value(value, field, &Segments::joined(path, field.name), version)?
             }
         }
     }
     Ok(())
 }
 
-/// `path` and then `key`: on the stack for a name of ordinary depth, as every parameter
-/// that is validated gets one.
-fn name_path<'a>(path: &[&'a str], key: &'a str) -> NamePath<'a> {
-    let len = path.len();
-    if len >= NamePath::ON_STACK {
-        return NamePath::Heap(path.iter().copied().chain([key]).collect());
-    }
-    let mut segs = [""; NamePath::ON_STACK];
-    segs[..len].copy_from_slice(path);
-    segs[len] = key;
-    NamePath::Stack(segs, len + 1)
-}
-
-/// A parameter's name as segments (`["account_holder", "type"]`).
-enum NamePath<'a> {
-    Stack([&'a str; NamePath::ON_STACK], usize),
-    Heap(Vec<&'a str>),
-}
-
-impl NamePath<'_> {
-    /// Deeper than any name the form decoder lets through, indexes included.
-    const ON_STACK: usize = super::form::MAX_DEPTH + 4;
-}
-
-impl<'a> std::ops::Deref for NamePath<'a> {
-    type Target = [&'a str];
-
-    fn deref(&self) -> &[&'a str] {
-        match self {
-            NamePath::Stack(segs, len) => &segs[..*len],
-            NamePath::Heap(segs) => segs,
-        }
-    }
-}
-
 fn name_of(path: &[&str], key: &str) -> String {
-    render_name(&name_path(path, key))
+    render_name(&Segments::joined(path, key))
 }
 
 fn validate_value(
@@ -482,7 +447,7 @@ fn check_array(
     };
     for (i, item) in items.iter_mut().enumerate() {
         let index = i.to_string();
-        let item_path = name_path(path, &index);
+        let item_path = Segments::joined(path, &index);
         if matches!(item, Param::Str(s) if s.is_empty()) {
             return Err(ApiError::invalid_empty(&render_name(&item_path)));
         }
