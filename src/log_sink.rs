@@ -28,6 +28,11 @@ const GATHER: Duration = Duration::from_millis(1);
 struct State {
     pending: Vec<u8>,
     closed: bool,
+    /// The background thread waits on `filled` (nothing arrived during its last gather), so
+    /// the next line must wake it. While lines keep coming it does not park and nobody
+    /// signals it: a wake-up costs a system call on the writer's side and, on a VM, an
+    /// inter-processor interrupt (issue #19).
+    parked: bool,
 }
 
 #[derive(Default)]
@@ -78,10 +83,10 @@ impl LogSink {
         while state.pending.len() >= LIMIT && !state.closed {
             self.shared.drained.wait(&mut state);
         }
-        let was_empty = state.pending.is_empty();
         state.pending.extend_from_slice(bytes);
+        let wake = std::mem::take(&mut state.parked);
         drop(state);
-        if was_empty {
+        if wake {
             self.shared.filled.notify_one();
         }
     }
@@ -106,28 +111,40 @@ pub fn write_request_line(request: &RequestLine<'_>) -> bool {
     })
 }
 
-/// The background thread: waits for lines, lets a batch gather, writes it in one go.
+/// The background thread: writes what gathered over the last [`GATHER`], again and again
+/// while lines keep arriving; parks when a gather brought nothing, until the next line.
 fn drain(shared: &Shared, out: &mut impl Write) {
     let mut batch = Vec::new();
     loop {
         let mut state = shared.state.lock();
-        while state.pending.is_empty() && !state.closed {
-            shared.filled.wait(&mut state);
+        if state.pending.is_empty() && !state.closed {
+            state.parked = true;
+            while state.pending.is_empty() && !state.closed {
+                shared.filled.wait(&mut state);
+            }
+            state.parked = false;
+            if !state.closed {
+                // The first line after a quiet spell: let others join it.
+                drop(state);
+                std::thread::sleep(GATHER);
+                state = shared.state.lock();
+            }
         }
         if state.pending.is_empty() {
+            // Closed, and everything is written.
             return;
         }
-        if !state.closed {
-            drop(state);
-            std::thread::sleep(GATHER);
-            state = shared.state.lock();
-        }
+        let closed = state.closed;
         std::mem::swap(&mut batch, &mut state.pending);
         drop(state);
         shared.drained.notify_all();
         // Nothing sensible is left to do when stderr fails: the lines are dropped.
         let _ = out.write_all(&batch).and_then(|()| out.flush());
         batch.clear();
+        if !closed {
+            // Gather the next batch before looking again, without being woken for it.
+            std::thread::sleep(GATHER);
+        }
     }
 }
 
@@ -199,5 +216,61 @@ mod tests {
         drop(guard);
         let expected: String = (0..1000).map(|i| format!("line {i}\n")).collect();
         assert_eq!(String::from_utf8_lossy(&out.lock()), expected);
+    }
+
+    /// A `Write` whose bytes the test can read while the drain thread still runs.
+    #[derive(Clone, Default)]
+    struct Shown(Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Shown {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// Waits (up to 5 s) until `out` holds `expected`.
+    fn shows(out: &Shown, expected: &str) -> bool {
+        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        while std::time::Instant::now() < deadline {
+            if String::from_utf8_lossy(&out.0.lock()) == expected {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        false
+    }
+
+    #[test]
+    fn a_line_after_a_quiet_spell_wakes_the_parked_thread() {
+        let shared = Arc::new(Shared::default());
+        let sink = LogSink {
+            shared: Arc::clone(&shared),
+        };
+        let out = Shown::default();
+        let background = Arc::clone(&shared);
+        let mut writer = out.clone();
+        let thread = std::thread::spawn(move || drain(&background, &mut writer));
+        let guard = FlushGuard {
+            shared: Arc::clone(&shared),
+            thread: Some(thread),
+        };
+        sink.append(b"first\n");
+        assert!(shows(&out, "first\n"), "the first line is written");
+        // Quiet for many gathers: the thread parks, and only the next line can wake it.
+        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        while !shared.state.lock().parked && std::time::Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        assert!(shared.state.lock().parked, "the idle thread parks");
+        sink.append(b"second\n");
+        assert!(
+            shows(&out, "first\nsecond\n"),
+            "the line that woke it is written without a flush"
+        );
+        drop(guard);
     }
 }

@@ -52,7 +52,7 @@ pub fn snapshot(object: &impl serde::Serialize) -> Box<RawValue> {
 pub fn emit(
     app: &App,
     ns: &mut Namespace,
-    event_type: &str,
+    event_type: &'static str,
     object: impl Into<Snapshot>,
     previous: Option<Value>,
     cause: &Cause,
@@ -67,7 +67,7 @@ pub fn emit(
 /// [`record`] it under the lock.
 pub fn prepare(
     app: &App,
-    event_type: &str,
+    event_type: &'static str,
     object: impl Into<Snapshot>,
     previous: Option<Value>,
     cause: &Cause,
@@ -75,7 +75,7 @@ pub fn prepare(
     Event {
         id: app.ids.next(IdKind::Event),
         object: EventTag,
-        api_version: app.settings.default_version.to_string(),
+        api_version: app.settings.default_version.name(),
         created: app.clock.now(),
         data: EventData {
             object: object.into(),
@@ -87,14 +87,14 @@ pub fn prepare(
             id: cause.request_id.clone(),
             idempotency_key: cause.idempotency_key.clone(),
         },
-        event_type: event_type.to_string(),
+        event_type: event_type.into(),
     }
 }
 
 /// Stores a prepared event in the namespace and enqueues its webhook deliveries. Returns
 /// the oldest event it evicted, for the caller to drop once the lock is released.
 #[must_use = "the evicted event is returned to be dropped outside the lock"]
-pub fn record(app: &App, ns: &mut Namespace, mut event: Event) -> Option<Event> {
+pub fn record(app: &App, ns: &mut Namespace, mut event: Event) -> Option<Box<Event>> {
     // Only enqueues (sets `pending_webhooks`); delivery happens off the namespace lock.
     app.webhooks.dispatch(&app.store, ns, &mut event);
     ns.insert_event(event)

@@ -5,6 +5,7 @@ use crate::model::HasId;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use serde_json::Value;
+use std::borrow::Cow;
 use std::sync::{Arc, OnceLock};
 
 object_tag!(
@@ -119,7 +120,7 @@ pub struct Event {
     /// Always `"event"`.
     pub object: EventTag,
     /// The API version the object was rendered with.
-    pub api_version: String,
+    pub api_version: Cow<'static, str>,
     /// When it happened.
     pub created: i64,
     /// The object.
@@ -132,7 +133,7 @@ pub struct Event {
     pub request: EventRequest,
     /// `financial_connections.account.created`, …
     #[serde(rename = "type")]
-    pub event_type: String,
+    pub event_type: Cow<'static, str>,
 }
 
 impl HasId for Event {

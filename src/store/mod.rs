@@ -5,6 +5,7 @@
 //! keys never wait for each other, and critical sections stay short (look up or change, then
 //! release before rendering). The locks are never held across an `.await`.
 
+pub mod event_log;
 pub mod hash;
 pub mod return_targets;
 pub mod table;
@@ -17,6 +18,7 @@ use crate::model::payment_method::PaymentMethod;
 use crate::model::payments::{Bookkeeping, Charge, Dispute, Mandate, PaymentIntent, SetupIntent};
 use crate::model::token::Token;
 use crate::model::webhook_endpoint::WebhookEndpoint;
+use event_log::EventLog;
 use hash::HashMap;
 use parking_lot::RwLock;
 use serde::{Deserialize, Serialize};
@@ -54,7 +56,7 @@ pub struct Namespace {
     /// Bank-account tokens (`btok_…`) minted by token-collecting sessions.
     pub tokens: Table<Token>,
     /// Events, newest first, bounded by [`EVENT_HISTORY`].
-    pub events: Table<Event>,
+    pub events: EventLog,
     /// Webhook endpoints (`we_…`) that receive this namespace's events.
     pub webhook_endpoints: Table<WebhookEndpoint>,
     /// PaymentIntents (`pi_…`).
@@ -196,16 +198,8 @@ impl Namespace {
     ///
     /// Returns the event it evicted, if any, so that the caller can drop it after releasing
     /// the namespace's lock.
-    pub fn insert_event(&mut self, event: Event) -> Option<Event> {
-        self.events.insert(event.id.clone(), event.created, event);
-        let mut evicted = None;
-        while self.events.len() > EVENT_HISTORY {
-            match self.events.remove_oldest() {
-                Some(oldest) => evicted = Some(oldest),
-                None => break,
-            }
-        }
-        evicted
+    pub fn insert_event(&mut self, event: Event) -> Option<Box<Event>> {
+        self.events.push(event)
     }
 
     /// Rebuilds the secondary indexes from the tables (after loading a saved state).

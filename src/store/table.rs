@@ -138,12 +138,6 @@ impl<T> Table<T> {
         Some(value)
     }
 
-    /// Removes and returns the object with the oldest sort key.
-    pub fn remove_oldest(&mut self) -> Option<T> {
-        let (_, id) = self.order.pop_first()?;
-        self.rows.remove(&id).map(|(_, value)| *value)
-    }
-
     /// How many objects the table holds.
     pub fn len(&self) -> usize {
         self.rows.len()
@@ -223,9 +217,9 @@ impl<T> Table<T> {
 /// Tables are saved as a list of rows, oldest first, so a saved state reads naturally and
 /// reloads into the same order.
 #[derive(Serialize, Deserialize)]
-struct SavedRow<T> {
-    sort_time: i64,
-    object: T,
+pub(super) struct SavedRow<T> {
+    pub(super) sort_time: i64,
+    pub(super) object: T,
 }
 
 impl<T: Serialize> Serialize for Table<T> {

@@ -262,7 +262,7 @@ impl Webhooks {
         state.log.push_back(Delivery {
             id: seq,
             event: event.id.clone(),
-            event_type: event.event_type.clone(),
+            event_type: event.event_type.to_string(),
             endpoint: target.endpoint.map(str::to_string),
             url: target.url.to_string(),
             api_key_namespace: masked_namespace(namespace),

@@ -781,7 +781,7 @@ fn event_types(server: &TestServer, account: &str) -> Vec<String> {
             serde_json::from_str::<serde_json::Value>(e.data.object.get())
                 .is_ok_and(|object| object["id"] == account)
         })
-        .map(|e| e.event_type.clone())
+        .map(|e| e.event_type.to_string())
         .collect()
 }
 

@@ -631,7 +631,7 @@ fn event_types(server: &TestServer) -> Vec<String> {
     let ns = ns.read();
     ns.events
         .iter()
-        .map(|e| e.event_type.clone())
+        .map(|e| e.event_type.to_string())
         .filter(|t| t.starts_with("financial_connections."))
         .collect()
 }
