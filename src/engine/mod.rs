@@ -71,8 +71,9 @@ pub fn prepare(
     object: impl Into<Snapshot>,
     previous: Option<Value>,
     cause: &Cause,
-) -> Event {
-    Event {
+) -> Box<Event> {
+    // Boxed where it is made: the log keeps it boxed, so it is never moved by value again.
+    Box::new(Event {
         id: app.ids.next(IdKind::Event),
         object: EventTag,
         api_version: app.settings.default_version.name(),
@@ -88,13 +89,13 @@ pub fn prepare(
             idempotency_key: cause.idempotency_key.clone(),
         },
         event_type: event_type.into(),
-    }
+    })
 }
 
 /// Stores a prepared event in the namespace and enqueues its webhook deliveries. Returns
 /// the oldest event it evicted, for the caller to drop once the lock is released.
 #[must_use = "the evicted event is returned to be dropped outside the lock"]
-pub fn record(app: &App, ns: &mut Namespace, mut event: Event) -> Option<Box<Event>> {
+pub fn record(app: &App, ns: &mut Namespace, mut event: Box<Event>) -> Option<Box<Event>> {
     // Only enqueues (sets `pending_webhooks`); delivery happens off the namespace lock.
     app.webhooks.dispatch(&app.store, ns, &mut event);
     ns.insert_event(event)

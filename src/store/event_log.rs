@@ -51,12 +51,12 @@ impl EventLog {
 
     /// Records an event (sorted by its `created`); returns the oldest one if the log was
     /// full, still boxed, for the caller to drop after releasing its lock.
-    pub fn push(&mut self, event: Event) -> Option<Box<Event>> {
+    pub fn push(&mut self, event: Box<Event>) -> Option<Box<Event>> {
         let created = event.created;
         self.insert_at(created, event)
     }
 
-    fn insert_at(&mut self, sort_time: i64, event: Event) -> Option<Box<Event>> {
+    fn insert_at(&mut self, sort_time: i64, event: Box<Event>) -> Option<Box<Event>> {
         let key = (sort_time, self.next_seq);
         self.next_seq += 1;
         // An id recorded again replaces its event, as a table row would be replaced.
@@ -64,7 +64,7 @@ impl EventLog {
             self.ring.remove(pos);
         }
         self.index.insert(event.id.clone(), key);
-        let row = (key, Box::new(event));
+        let row = (key, event);
         match self.ring.back() {
             // A clock moved back: keep the ring sorted (rare, so the shift is affordable).
             Some((last, _)) if *last > key => {
@@ -176,7 +176,7 @@ impl<'de> Deserialize<'de> for EventLog {
         let mut log = EventLog::default();
         for row in rows {
             // Beyond the capacity the oldest go, as they would have when recorded.
-            drop(log.insert_at(row.sort_time, row.object));
+            drop(log.insert_at(row.sort_time, Box::new(row.object)));
         }
         Ok(log)
     }
@@ -187,7 +187,7 @@ mod tests {
     use super::*;
     use crate::store::table::Table;
 
-    fn event(n: u32, created: i64) -> Event {
+    fn event(n: u32, created: i64) -> Box<Event> {
         serde_json::from_value(serde_json::json!({
             "id": format!("evt_{n}"),
             "object": "event",
@@ -234,10 +234,10 @@ mod tests {
         // Equal `created` times (one second holds many events) and a clock moved back.
         let times = [5, 5, 7, 7, 7, 6, 9, 9, 3, 10, 10, 11];
         let mut log = EventLog::with_capacity(100);
-        let mut table = Table::default();
+        let mut table: Table<Event> = Table::default();
         for (n, &t) in times.iter().enumerate() {
             let e = event(n as u32, t);
-            table.insert(e.id.clone(), t, e.clone());
+            table.insert(e.id.clone(), t, (*e).clone());
             drop(log.push(e));
         }
         let cursors = (0..times.len())
@@ -278,10 +278,10 @@ mod tests {
     #[test]
     fn a_saved_log_reloads_in_the_same_order_and_format_as_a_table() {
         let mut log = EventLog::with_capacity(10);
-        let mut table = Table::default();
+        let mut table: Table<Event> = Table::default();
         for (n, t) in [(0, 5), (1, 4), (2, 6)] {
             let e = event(n, t);
-            table.insert(e.id.clone(), t, e.clone());
+            table.insert(e.id.clone(), t, (*e).clone());
             drop(log.push(e));
         }
         let saved = serde_json::to_value(&log).expect("serialises");

@@ -198,7 +198,7 @@ impl Namespace {
     ///
     /// Returns the event it evicted, if any, so that the caller can drop it after releasing
     /// the namespace's lock.
-    pub fn insert_event(&mut self, event: Event) -> Option<Box<Event>> {
+    pub fn insert_event(&mut self, event: Box<Event>) -> Option<Box<Event>> {
         self.events.push(event)
     }
 
