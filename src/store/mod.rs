@@ -259,6 +259,14 @@ impl Namespace {
     }
 }
 
+/// Where a session lives, shared by its two entries in the store-wide index (by client
+/// secret and by id).
+#[derive(Debug)]
+struct SessionHome {
+    namespace: String,
+    session: String,
+}
+
 /// A namespace shared between requests.
 pub type SharedNamespace = Arc<RwLock<Namespace>>;
 
@@ -268,7 +276,7 @@ pub struct Store {
     namespaces: Arc<RwLock<HashMap<String, SharedNamespace>>>,
     /// Client secret → (namespace, session id): the client-side endpoints know a session
     /// only by its secret, not by the API key that created it.
-    client_secrets: Arc<RwLock<HashMap<String, (String, String)>>>,
+    client_secrets: Arc<RwLock<HashMap<Box<str>, Arc<SessionHome>>>>,
     /// Intent id (`pi_…`, `seti_…`) → namespace: the SDKs retrieve and confirm an intent
     /// with a publishable key and its client secret, which name no namespace.
     intents: Arc<RwLock<HashMap<String, String>>>,
@@ -296,10 +304,15 @@ impl Store {
 
     /// Remembers which namespace a session (by id and by client secret) belongs to.
     pub fn index_session(&self, secret: &str, namespace: &str, session: &str) {
-        // Every string is copied before the store-wide lock is taken.
-        let entry = (namespace.to_string(), session.to_string());
-        let by_secret = (secret.to_string(), entry.clone());
-        let by_id = (session.to_string(), entry);
+        // Every string is copied before the store-wide lock is taken. Both keys share one
+        // home, so a bucket is a key and a pointer: growing the index (it holds two entries
+        // per session ever created) moves a third of what a pair of strings would.
+        let home = Arc::new(SessionHome {
+            namespace: namespace.to_string(),
+            session: session.to_string(),
+        });
+        let by_secret = (Box::from(secret), Arc::clone(&home));
+        let by_id = (Box::from(session), home);
         let mut index = self.client_secrets.write();
         index.extend([by_secret, by_id]);
     }
@@ -316,12 +329,14 @@ impl Store {
         self.client_secrets
             .read()
             .get(session)
-            .map(|(ns, _)| ns.clone())
+            .map(|home| home.namespace.clone())
     }
 
     /// The namespace and session id of a client secret.
     pub fn session_by_client_secret(&self, secret: &str) -> Option<(String, String)> {
-        self.client_secrets.read().get(secret).cloned()
+        let index = self.client_secrets.read();
+        let home = index.get(secret)?;
+        Some((home.namespace.clone(), home.session.clone()))
     }
 
     /// Remembers which namespace an intent belongs to.
@@ -352,9 +367,9 @@ impl Store {
                 self.namespaces
                     .write()
                     .retain(|k, _| k != key && !k.starts_with(&prefix));
-                self.client_secrets
-                    .write()
-                    .retain(|_, (ns, _)| ns != key && !ns.starts_with(&prefix));
+                self.client_secrets.write().retain(|_, home| {
+                    home.namespace != key && !home.namespace.starts_with(&prefix)
+                });
                 self.intents
                     .write()
                     .retain(|_, ns| ns != key && !ns.starts_with(&prefix));
@@ -390,11 +405,12 @@ impl Store {
                 ns.rebuild_indexes();
                 ns.key.clone_from(&k);
                 for session in ns.sessions.iter() {
-                    secrets.insert(
-                        session.client_secret.clone(),
-                        (k.clone(), session.id.clone()),
-                    );
-                    secrets.insert(session.id.clone(), (k.clone(), session.id.clone()));
+                    let home = Arc::new(SessionHome {
+                        namespace: k.clone(),
+                        session: session.id.clone(),
+                    });
+                    secrets.insert(session.client_secret.as_str().into(), Arc::clone(&home));
+                    secrets.insert(session.id.as_str().into(), home);
                 }
                 let pis = ns.payment_intents.iter().map(|pi| pi.id.clone());
                 let setis = ns.setup_intents.iter().map(|si| si.id.clone());
