@@ -50,6 +50,11 @@ const BODY_VAR: &str = "FCMOCK_BENCH_BODY";
 /// `FCMOCK_BENCH_BARE_BODY=small` makes the bare server answer the 55-byte body the bench
 /// used before (tables in docs/performance.md up to 1ad6d4b), for comparison.
 const BARE_BODY_VAR: &str = "FCMOCK_BENCH_BARE_BODY";
+/// `FCMOCK_BENCH_BARE_SPIN_US=n` (running the bare role by hand) makes the bare server
+/// busy-wait `n` µs per request before answering: pure user-space work, no system call and
+/// no allocation, to show how the kernel's share of a request grows with the server's own
+/// time (docs/performance.md, fifth round).
+const BARE_SPIN_VAR: &str = "FCMOCK_BENCH_BARE_SPIN_US";
 const SMALL_BODY: &str = r#"{"id":"cus_bench","object":"customer","livemode":false}"#;
 /// The namespace of the accounts list: exactly ten linked accounts.
 const ACCOUNTS_KEY: &str = "sk_test_bench_accounts";
@@ -75,7 +80,12 @@ fn main() {
             .parse()
             .expect("FCMOCK_BENCH_PORT is a port number");
         let body = std::env::var(BODY_VAR).expect("FCMOCK_BENCH_BODY is set for the bare role");
-        bare::run(port, body);
+        let spin = std::env::var(BARE_SPIN_VAR)
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .map(Duration::from_micros)
+            .unwrap_or_default();
+        bare::run(port, body, spin);
         return;
     }
     orchestrate();
@@ -92,17 +102,17 @@ mod bare {
     use std::time::Duration;
 
     /// Serves `body` forever on `127.0.0.1:port`.
-    pub fn run(port: u16, body: String) {
+    pub fn run(port: u16, body: String, spin: Duration) {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .enable_all()
             .build()
             .expect("a tokio runtime starts");
         // Static for the process's life: a response shares it without a reference count.
         let body: &'static [u8] = Box::leak(body.into_bytes().into_boxed_slice());
-        runtime.block_on(serve(port, body));
+        runtime.block_on(serve(port, body, spin));
     }
 
-    async fn serve(port: u16, body: &'static [u8]) {
+    async fn serve(port: u16, body: &'static [u8], spin: Duration) {
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
             .await
             .expect("the bare server binds its port");
@@ -119,6 +129,13 @@ mod bare {
                 .serve_connection(
                     TokioIo::new(stream),
                     service_fn(move |_req| async move {
+                        if !spin.is_zero() {
+                            // Off by default: the baseline reads no clock.
+                            let started = std::time::Instant::now();
+                            while started.elapsed() < spin {
+                                std::hint::spin_loop();
+                            }
+                        }
                         let response = hyper::Response::builder()
                             .status(200)
                             .header("content-type", "application/json")

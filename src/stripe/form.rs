@@ -31,7 +31,7 @@ pub fn decode(input: &[u8]) -> Result<ParamMap, ApiError> {
         ));
     };
     // Split as text: `&` and `=` are ASCII, so every piece is itself valid UTF-8.
-    for (count, pair) in input.split('&').enumerate() {
+    for (count, pair) in pieces(input, b'&').enumerate() {
         if pair.is_empty() {
             continue;
         }
@@ -40,7 +40,10 @@ pub fn decode(input: &[u8]) -> Result<ParamMap, ApiError> {
                 "Too many parameters: a request may carry at most {MAX_PARAMS}."
             )));
         }
-        let (raw_key, raw_value) = pair.split_once('=').unwrap_or((pair, ""));
+        let (raw_key, raw_value) = match find_byte(pair, b'=') {
+            Some(i) => (&pair[..i], &pair[i + 1..]),
+            None => (pair, ""),
+        };
         let key = percent_decode(raw_key)?;
         let value = percent_decode(raw_value)?;
         if key.is_empty() {
@@ -58,8 +61,7 @@ pub fn decode(input: &[u8]) -> Result<ParamMap, ApiError> {
 /// nor `+`: those are borrowed from the input (already checked to be UTF-8), not copied.
 fn percent_decode(text: &str) -> Result<Cow<'_, str>, ApiError> {
     let raw = text.as_bytes();
-    // `contains` of one byte scans a word at a time.
-    if !raw.contains(&b'%') && !raw.contains(&b'+') {
+    if !raw.iter().any(|&b| b == b'%' || b == b'+') {
         return Ok(Cow::Borrowed(text));
     }
     let mut out = Vec::with_capacity(raw.len());
@@ -89,6 +91,31 @@ fn percent_decode(text: &str) -> Result<Cow<'_, str>, ApiError> {
     String::from_utf8(out)
         .map(Cow::Owned)
         .map_err(|_| not_utf8())
+}
+
+/// Where the ASCII byte `b` first occurs in `text`. The names and pairs searched here are
+/// short (tens of bytes): a plain loop beats `str::find`'s word-at-a-time search, whose
+/// set-up on every call cost more than the scan (issue #19).
+fn find_byte(text: &str, b: u8) -> Option<usize> {
+    text.bytes().position(|c| c == b)
+}
+
+/// `text` split at every ASCII byte `sep`, as `str::split` would split it.
+fn pieces(text: &str, sep: u8) -> impl Iterator<Item = &str> {
+    let mut rest = Some(text);
+    std::iter::from_fn(move || {
+        let current = rest?;
+        match find_byte(current, sep) {
+            Some(i) => {
+                rest = Some(&current[i + 1..]);
+                Some(&current[..i])
+            }
+            None => {
+                rest = None;
+                Some(current)
+            }
+        }
+    })
 }
 
 fn not_utf8() -> ApiError {
@@ -149,7 +176,7 @@ fn segments(key: &str) -> Result<Segments<'_>, ApiError> {
         return Err(ApiError::invalid_request("A parameter name is too long."));
     }
     let invalid = || ApiError::invalid_request(format!("Invalid parameter name: {key}"));
-    let (head, mut rest) = match key.find('[') {
+    let (head, mut rest) = match find_byte(key, b'[') {
         Some(i) => (&key[..i], &key[i..]),
         None => return Ok(Segments::joined(&[], key)),
     };
@@ -161,7 +188,7 @@ fn segments(key: &str) -> Result<Segments<'_>, ApiError> {
         if !rest.starts_with('[') {
             return Err(invalid());
         }
-        let close = rest.find(']').ok_or_else(invalid)?;
+        let close = find_byte(rest, b']').ok_or_else(invalid)?;
         segs.push(&rest[1..close]);
         rest = &rest[close + 1..];
     }
@@ -335,5 +362,15 @@ mod tests {
             .collect::<Vec<_>>()
             .join("&");
         assert!(decode(many.as_bytes()).is_err());
+    }
+
+    #[test]
+    fn pieces_split_as_str_split_does() {
+        for text in ["", "a", "a&b", "&a&&b&", "&", "é=1&ü", "a=b=c"] {
+            let ours: Vec<&str> = pieces(text, b'&').collect();
+            let std: Vec<&str> = text.split('&').collect();
+            assert_eq!(ours, std, "{text:?}");
+            assert_eq!(find_byte(text, b'='), text.find('='), "{text:?}");
+        }
     }
 }
