@@ -8,9 +8,11 @@
 //! from id to sort key and a binary search of the ring; paging walks the ring from a
 //! cursor's position, newest first, as a table does.
 //!
-//! The index is cleaned lazily: an evicted event's entry stays until the index holds twice
-//! the ring's capacity, and one sweep then drops every entry older than the ring's front. A
-//! lookup only trusts an entry that leads to a stored event with the same id.
+//! The index is cleaned lazily: an evicted event's entry stays until the index holds a
+//! quarter more entries than the ring's capacity, and one sweep then drops every entry
+//! older than the ring's front (a pass over the index every capacity/4 events, a few
+//! buckets per event). A lookup only trusts an entry that leads to a stored event with the
+//! same id.
 //!
 //! [`EVENT_HISTORY`]: super::EVENT_HISTORY
 //! [`Table`]: super::table::Table
@@ -78,10 +80,15 @@ impl EventLog {
         } else {
             None
         };
-        if self.index.len() > 2 * self.capacity {
+        if self.index.len() > self.sweep_above() {
             self.sweep();
         }
         evicted
+    }
+
+    /// How many index entries (live and evicted) trigger a sweep.
+    fn sweep_above(&self) -> usize {
+        self.capacity + self.capacity / 4
     }
 
     /// Drops the index entries of evicted events: everything older than the ring's front.
@@ -219,10 +226,14 @@ mod tests {
         assert_eq!(log.get("evt_3").map(|e| e.created), Some(103));
         let cursor = log.page(Cursor::After("evt_0"), 10, |_| true);
         assert!(cursor.is_err(), "an evicted id is an unknown cursor");
-        // Many more: the index is swept and never outgrows twice the capacity.
+        // Many more: the index is swept and never outgrows its bound.
         for n in 4..100 {
             drop(log.push(event(n, 100 + i64::from(n))));
-            assert!(log.index.len() <= 6, "index {}", log.index.len());
+            assert!(
+                log.index.len() <= log.sweep_above(),
+                "index {}",
+                log.index.len()
+            );
         }
         let kept: Vec<&str> = log.iter().map(|e| e.id.as_str()).collect();
         assert_eq!(kept, ["evt_97", "evt_98", "evt_99"]);

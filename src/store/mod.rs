@@ -1,9 +1,10 @@
 //! In-memory state: one [`Namespace`] per API key, behind a cheap `Clone` handle.
 //!
-//! The store knows nothing of HTTP: it holds Stripe's objects in [`table::Table`]s and hands
-//! out namespaces. Each namespace has its own `parking_lot` lock, so requests with different
-//! keys never wait for each other, and critical sections stay short (look up or change, then
-//! release before rendering). The locks are never held across an `.await`.
+//! The store knows nothing of HTTP: it holds Stripe's objects in [`table::Table`]s (events
+//! in a bounded [`event_log::EventLog`]) and hands out namespaces. Each namespace has its
+//! own `parking_lot` lock, so requests with different keys never wait for each other, and
+//! critical sections stay short (look up or change, then release before rendering). The
+//! locks are never held across an `.await`.
 
 pub mod event_log;
 pub mod hash;
