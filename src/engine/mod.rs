@@ -98,5 +98,5 @@ pub fn prepare(
 pub fn record(app: &App, ns: &mut Namespace, mut event: Box<Event>) -> Option<Box<Event>> {
     // Only enqueues (sets `pending_webhooks`); delivery happens off the namespace lock.
     app.webhooks.dispatch(&app.store, ns, &mut event);
-    ns.insert_event(event)
+    ns.events.push(event)
 }

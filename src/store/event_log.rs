@@ -18,7 +18,7 @@
 //! [`Table`]: super::table::Table
 
 use super::hash::HashMap;
-use super::table::{Cursor, Page, SavedRow, SortKey, UnknownCursor};
+use super::table::{Cursor, Direction, Page, SavedRow, SortKey, UnknownCursor};
 use crate::model::event::Event;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::collections::VecDeque;
@@ -141,7 +141,6 @@ impl EventLog {
         limit: usize,
         filter: impl Fn(&Event) -> bool,
     ) -> Result<Page<'_, Event>, UnknownCursor> {
-        let mut items: Vec<&Event> = Vec::with_capacity(limit.min(100) + 1);
         match cursor {
             Cursor::Start | Cursor::After(_) => {
                 let upper = match cursor {
@@ -149,19 +148,20 @@ impl EventLog {
                     _ => self.ring.len(),
                 };
                 let older = self.ring.range(..upper).rev().map(|(_, e)| &**e);
-                items.extend(older.filter(|e| filter(e)).take(limit + 1));
-                let has_more = items.len() > limit;
-                items.truncate(limit);
-                Ok(Page { items, has_more })
+                Ok(Page::walked(
+                    older.filter(|e| filter(e)),
+                    limit,
+                    Direction::Older,
+                ))
             }
             Cursor::Before(id) => {
                 let lower = self.position(id).ok_or(UnknownCursor)? + 1;
                 let newer = self.ring.range(lower..).map(|(_, e)| &**e);
-                items.extend(newer.filter(|e| filter(e)).take(limit + 1));
-                let has_more = items.len() > limit;
-                items.truncate(limit);
-                items.reverse();
-                Ok(Page { items, has_more })
+                Ok(Page::walked(
+                    newer.filter(|e| filter(e)),
+                    limit,
+                    Direction::Newer,
+                ))
             }
         }
     }

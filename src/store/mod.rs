@@ -13,7 +13,6 @@ pub mod table;
 
 use crate::model::account::Account;
 use crate::model::customer::{Customer, DeletedCustomer};
-use crate::model::event::Event;
 use crate::model::financial_connections::{LinkedAccount, Owner, Ownership, Session, Transaction};
 use crate::model::payment_method::PaymentMethod;
 use crate::model::payments::{Bookkeeping, Charge, Dispute, Mandate, PaymentIntent, SetupIntent};
@@ -193,14 +192,6 @@ impl Namespace {
                 .or_default()
                 .insert(key);
         }
-    }
-
-    /// Records an event, dropping the oldest beyond [`EVENT_HISTORY`].
-    ///
-    /// Returns the event it evicted, if any, so that the caller can drop it after releasing
-    /// the namespace's lock.
-    pub fn insert_event(&mut self, event: Box<Event>) -> Option<Box<Event>> {
-        self.events.push(event)
     }
 
     /// Rebuilds the secondary indexes from the tables (after loading a saved state).

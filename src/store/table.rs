@@ -39,6 +39,30 @@ pub struct Page<'a, T> {
     pub has_more: bool,
 }
 
+/// Which way a page walks from its cursor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    /// Towards older objects (the first page, `starting_after`).
+    Older,
+    /// Towards newer objects (`ending_before`).
+    Newer,
+}
+
+impl<'a, T> Page<'a, T> {
+    /// The first `limit` objects of a walk from a cursor, and whether more lay beyond; a
+    /// walk towards newer objects is turned round, so a page always reads newest first.
+    pub fn walked(walk: impl Iterator<Item = &'a T>, limit: usize, direction: Direction) -> Self {
+        let mut items: Vec<&T> = Vec::with_capacity(limit.min(100) + 1);
+        items.extend(walk.take(limit + 1));
+        let has_more = items.len() > limit;
+        items.truncate(limit);
+        if direction == Direction::Newer {
+            items.reverse();
+        }
+        Page { items, has_more }
+    }
+}
+
 /// The cursor named an id that is not in the table.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UnknownCursor;
@@ -180,35 +204,19 @@ impl<T> Table<T> {
         filter: impl Fn(&T) -> bool,
     ) -> Result<Page<'a, T>, UnknownCursor> {
         let resolve = |key: SortKey| self.get_by_key(&key).filter(|v| filter(v));
-        let mut items: Vec<&T> = Vec::with_capacity(limit.min(100) + 1);
         match cursor {
             Cursor::Start | Cursor::After(_) => {
                 let upper = match cursor {
                     Cursor::After(id) => Bound::Excluded(self.key_of(id).ok_or(UnknownCursor)?),
                     _ => Bound::Unbounded,
                 };
-                items.extend(
-                    index
-                        .newest_first(upper)
-                        .filter_map(resolve)
-                        .take(limit + 1),
-                );
-                let has_more = items.len() > limit;
-                items.truncate(limit);
-                Ok(Page { items, has_more })
+                let older = index.newest_first(upper).filter_map(resolve);
+                Ok(Page::walked(older, limit, Direction::Older))
             }
             Cursor::Before(id) => {
                 let lower = Bound::Excluded(self.key_of(id).ok_or(UnknownCursor)?);
-                items.extend(
-                    index
-                        .oldest_first(lower)
-                        .filter_map(resolve)
-                        .take(limit + 1),
-                );
-                let has_more = items.len() > limit;
-                items.truncate(limit);
-                items.reverse();
-                Ok(Page { items, has_more })
+                let newer = index.oldest_first(lower).filter_map(resolve);
+                Ok(Page::walked(newer, limit, Direction::Newer))
             }
         }
     }
